@@ -1,0 +1,9 @@
+"""overt: make covert influence operations overt."""
+
+from __future__ import annotations
+
+from overt._version import __version__
+from overt.dataset import Dataset, read_dataset
+from overt.ingest import ingest
+
+__all__ = ["Dataset", "__version__", "ingest", "read_dataset"]

@@ -1,0 +1,124 @@
+"""Delimited text read by DuckDB, streaming, with structural errors kept as rejects.
+
+DuckDB's CSV reader parses in bulk (no Python object per row) and, with ``store_rejects``, records rows it
+cannot split into fields (broken quoting, too many or too few columns) with their line. It has no row-number
+column, so good rows are numbered by a streaming ``row_number() OVER ()`` and the pipeline turns that ordinal
+into a line once the rejects are known (:func:`overt.ingest.pipeline`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from overt.errors import InputError
+from overt.ingest.formats.base import Head, Staged
+
+if TYPE_CHECKING:
+    import duckdb
+
+_counter = itertools.count()
+
+
+def ident(name: str) -> str:
+    """Quote *name* as a SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def raw_columns(head: Head) -> list[str]:
+    """Header names as DuckDB will see them: blanks become ``column<i>``, repeats get a ``_<n>`` suffix."""
+    if not head.columns:
+        raise InputError(f"{head.path}: expected a delimited header line, found none.")
+    seen: dict[str, int] = {}
+    names = []
+    for i, name in enumerate(head.columns):
+        name = name or f"column{i}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 0
+        names.append(name)
+    return names
+
+
+def require_columns(head: Head, required: tuple[str, ...], fmt: str) -> None:
+    """Raise a clear error when columns that *fmt* needs are missing from *head*."""
+    missing = [c for c in required if c not in (head.columns or ())]
+    if missing:
+        raise InputError(
+            f"{head.path}: missing column(s) {', '.join(missing)} required by format {fmt!r} "
+            f"(found: {', '.join(head.columns or ())})."
+        )
+
+
+def stage_csv(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    head: Head,
+    select: str,
+    **staged: object,
+) -> Staged:
+    """Read *path* with DuckDB and apply *select* (a SELECT list over the raw VARCHAR columns).
+
+    *select* refers to raw columns by their quoted names (:func:`ident`) and produces staging columns;
+    ``_line`` (a good-row ordinal), ``_raw`` and the structural rejects are added here.
+    """
+    names = raw_columns(head)
+    n = next(_counter)
+    rejects_table, rejects_scan = f"overt_rejects_{n}", f"overt_scan_{n}"
+    raw_expr = "concat_ws($delim, " + ", ".join(
+        f"coalesce({ident(c)}, '')" for c in names
+    ) + ")"
+    relation = con.sql(
+        f"""
+        SELECT row_number() OVER () AS _line, {raw_expr} AS _raw, {select}
+        FROM read_csv($path, auto_detect = false, header = true, columns = $columns, delim = $delim,
+                      quote = '"', escape = '"', store_rejects = true, rejects_table = $rt,
+                      rejects_scan = $rs, max_line_size = 16777216, strict_mode = true)
+        """,
+        params={
+            "path": str(path),
+            "columns": {c: "VARCHAR" for c in names},
+            "delim": head.delimiter or ",",
+            "rt": rejects_table,
+            "rs": rejects_scan,
+        },
+    )
+
+    def structural_rejects() -> duckdb.DuckDBPyRelation:
+        return con.sql(
+            f"""
+            SELECT line, column_name AS field,
+                   lower(replace(error_type, '_', ' ')) || ': ' || error_message AS reason,
+                   csv_line AS raw
+            FROM {rejects_table}
+            """
+        )
+
+    return Staged(
+        relation=relation,
+        line_is_ordinal=True,
+        header_lines=1,
+        structural_rejects=structural_rejects,
+        **staged,  # type: ignore[arg-type]
+    )
+
+
+def sql_bracket_list(column: str) -> str:
+    """A DuckDB expression splitting a bracketed list cell into VARCHAR[].
+
+    Handles the Twitter IO archive's ``[a, b]`` and Python-style ``['a', 'b']`` cells; an empty cell or
+    ``[]`` gives an empty list (the source says: none).
+    """
+    inner = f"regexp_replace(trim(coalesce({column}, '')), '^\\[|\\]$', '', 'g')"
+    return (
+        f"list_filter(list_transform(string_split({inner}, ','), lambda v: trim(v, ' ''\"')), "
+        f"lambda v: v <> '')"
+    )
+
+
+def sql_str(value: str) -> str:
+    """*value* as a SQL string literal (for constants that DuckDB cannot take as parameters)."""
+    return "'" + value.replace("'", "''") + "'"

@@ -1,0 +1,218 @@
+"""Normalisation written once: URLs, domains, hashtags, mentions and timestamps.
+
+Readers hand over raw values; the ingest pipeline calls these functions (directly on Arrow arrays, or as SQL
+expressions inside DuckDB) so that every format is normalised the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import os
+import urllib.parse
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# tldextract fetches the public suffix list over the network unless told not to; overt never goes online.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+import tldextract  # noqa: E402
+from url_normalize import url_normalize  # noqa: E402
+
+#: Query parameters that only track the click, never select the content.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "twclid", "ttclid", "igshid", "igsh",
+        "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "ref_src", "ref_url", "s_cid",
+        "vero_id", "wickedid", "oly_anon_id", "oly_enc_id", "rb_clickid", "__twitter_impression",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "hsa_")
+
+_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def _valid_host(host: str) -> bool:
+    if not host or any(ch.isspace() for ch in host):
+        return False
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        labels = host.rstrip(".").split(".")
+        return len(labels) >= 2 and all(labels) and all(len(label) <= 63 for label in labels)
+    return True
+
+
+@functools.lru_cache(maxsize=1_000_000)
+def normalise_url(url: str) -> str:
+    """Normalise one link so that the same resource gets the same string.
+
+    Lower-cases scheme and host, drops ``www.``, default ports, the fragment and tracking parameters, sorts
+    the remaining query parameters and normalises percent-encoding (via ``url-normalize``). A value that is
+    not a web address (no valid host) is returned stripped but otherwise unchanged: nothing is lost.
+
+    Examples
+    --------
+    >>> normalise_url("HTTP://WWW.Example.COM:80/a/../b?utm_source=x&b=2&a=1#top")
+    'http://example.com/b?a=1&b=2'
+    """
+    value = url.strip()
+    if not value or value.lower().startswith(("mailto:", "tel:", "javascript:", "data:")):
+        return value
+    try:
+        normalised = url_normalize(value, default_scheme="https")
+    except (ValueError, UnicodeError):
+        return value
+    if not normalised:
+        return value
+    parts = urllib.parse.urlsplit(normalised)
+    if parts.scheme not in ("http", "https"):
+        return value
+    try:
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:  # an unparseable port: not a usable address
+        return value
+    if not _valid_host(host):
+        return value
+    if host.startswith("www.") and host.count(".") >= 2:
+        host = host[4:]
+    netloc = host if port is None else f"{host}:{port}"
+    if parts.username or parts.password:
+        netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    kept = sorted((k, v) for k, v in query if not _is_tracking(k))
+    return urllib.parse.urlunsplit(
+        (parts.scheme, netloc, parts.path or "/", urllib.parse.urlencode(kept, quote_via=urllib.parse.quote), "")
+    )
+
+
+@functools.lru_cache(maxsize=1_000_000)
+def registrable_domain(url: str) -> str | None:
+    """The registrable domain (eTLD+1) of a normalised URL, or None when it has none.
+
+    Examples
+    --------
+    >>> registrable_domain("https://news.bbc.co.uk/x")
+    'bbc.co.uk'
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        domain: str = _EXTRACT(host).top_domain_under_public_suffix
+        return domain.lower() or None
+    return host
+
+
+def _map_list_values(lists: pa.Array | pa.ChunkedArray, fn: object) -> pa.Array:
+    """Apply a str->str|None function to each distinct value of a list<string> array (Arrow, no row loop)."""
+    if isinstance(lists, pa.ChunkedArray):
+        lists = lists.combine_chunks() if lists.num_chunks else pa.array([], pa.list_(pa.string()))
+    lists = lists.cast(pa.list_(pa.string()))
+    flat = pc.list_flatten(lists)
+    uniques = pc.unique(flat)
+    mapped = pa.array([None if u is None else fn(u) for u in uniques.to_pylist()], pa.string())  # type: ignore[operator]
+    values = pc.take(mapped, pc.index_in(flat, value_set=uniques))
+    offsets = lists.offsets
+    if lists.offset:
+        offsets = pc.subtract(offsets, offsets[0])
+    return pa.ListArray.from_arrays(offsets, values, mask=lists.is_null())
+
+
+def _drop_nulls_and_repeats(lists: pa.Array) -> pa.Array:
+    """Remove null and repeated values inside each list, keeping first occurrences in order."""
+    rows = lists.to_pylist()
+    return pa.array(
+        [None if r is None else list(dict.fromkeys(v for v in r if v)) for r in rows], pa.list_(pa.string())
+    )
+
+
+def normalise_urls(lists: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Normalise a list<string> array of URLs with :func:`normalise_url`."""
+    return _map_list_values(lists, normalise_url)
+
+
+def domains_of(urls: pa.Array) -> pa.Array:
+    """Registrable domains of a list<string> array of normalised URLs, without repeats per row."""
+    return _drop_nulls_and_repeats(_map_list_values(urls, registrable_domain))
+
+
+def casefold_tag(tag: str) -> str:
+    """Case-fold a hashtag or handle and strip its leading ``#``/``@``.
+
+    >>> casefold_tag("#StandWithHongKong")
+    'standwithhongkong'
+    """
+    return tag.strip().lstrip("#@＃").casefold()
+
+
+def casefold_tags(lists: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Case-fold each hashtag or handle of a list<string> array, dropping empty values and repeats."""
+    return _drop_nulls_and_repeats(_map_list_values(lists, casefold_tag))
+
+
+# Entity extraction for sources without hashtag/mention/URL fields. These run inside DuckDB (RE2 syntax).
+# Hashtags: '#' not preceded by a word character or '&' (HTML entities), letters/digits/underscore after it,
+# at least one letter (Twitter's rule: '#2016' is not a hashtag).
+HASHTAG_RE = r"(?:^|[^\p{L}\p{N}_&])[#＃]([\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*)"
+MENTION_RE = r"(?:^|[^\p{L}\p{N}_])[@＠]([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?(?:@[A-Za-z0-9.-]+)?)"
+URL_RE = r"((?:https?://|www\.)[^\s<>\"'\p{Zs}]+[^\s<>\"'.,;:!?)\]}\p{Zs}])"
+
+
+def sql_extract(column: str, pattern: str) -> str:
+    """A DuckDB expression extracting every match of *pattern*'s first group from *column* as VARCHAR[]."""
+    escaped = pattern.replace("'", "''")
+    return f"regexp_extract_all(coalesce({column}, ''), '{escaped}', 1)"
+
+
+@dataclass(frozen=True)
+class TimeFormat:
+    """How a reader's time column is written.
+
+    Parameters
+    ----------
+    formats:
+        ``strptime`` formats tried in order (DuckDB syntax), or the single value ``"epoch"`` (seconds since
+        1970, possibly fractional) or ``"epoch_ms"``, or ``"iso"`` (ISO 8601 with or without zone).
+    timezone:
+        IANA zone the values are in when they carry no offset. Recorded in the manifest as assumed.
+    has_zone:
+        Whether the values carry their own offset (then *timezone* is not an assumption).
+    """
+
+    formats: tuple[str, ...] = ("iso",)
+    timezone: str = "UTC"
+    has_zone: bool = False
+
+    def sql(self, column: str) -> str:
+        """A DuckDB expression turning VARCHAR *column* into TIMESTAMPTZ, NULL when it does not parse."""
+        col = f"nullif(trim({column}), '')"
+        if self.formats == ("epoch",):
+            return f"to_timestamp(try_cast({col} AS DOUBLE))"
+        if self.formats == ("epoch_ms",):
+            return f"to_timestamp(try_cast({col} AS DOUBLE) / 1000.0)"
+        zone = self.timezone.replace("'", "''")
+        parts = []
+        for fmt in self.formats:
+            if fmt == "iso":
+                # ISO values with an offset parse as TIMESTAMPTZ directly; without one they are local to `zone`.
+                parts.append(
+                    f"CASE WHEN regexp_matches({col}, '(Z|[+-]\\d\\d:?\\d\\d)$') "
+                    f"THEN try_cast({col} AS TIMESTAMPTZ) "
+                    f"ELSE timezone('{zone}', try_cast({col} AS TIMESTAMP)) END"
+                )
+            elif "%z" in fmt or "%Z" in fmt:
+                parts.append(f"try_strptime({col}, '{fmt}')::TIMESTAMPTZ")
+            else:
+                parts.append(f"timezone('{zone}', try_strptime({col}, '{fmt}')::TIMESTAMP)")
+        return parts[0] if len(parts) == 1 else "coalesce(" + ", ".join(parts) + ")"

@@ -1,0 +1,541 @@
+"""``overt ingest``: read inputs in any supported format into one canonical dataset folder.
+
+For each input the reader's staging relation goes through one normalising query (:func:`_normalise_sql`),
+streamed in Arrow batches into a per-input stage file. The stage files are then split, in DuckDB, into
+``posts`` (de-duplicated), ``accounts``, ``labels`` and ``rejects``. Everything is written to a temporary
+folder next to the destination and renamed into place only when the whole run succeeded, so a failed run
+leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from overt.errors import InputError, RejectRateError
+from overt.ingest import normalise
+from overt.ingest.formats import FORMATS, Head, Options, Staged, detect_format, get_reader
+from overt.ingest.formats.base import STAGING
+from overt.ingest.manifest import InputRecord, Manifest, file_sha256
+from overt.ingest.mapping import Mapping, load_mapping
+from overt.ingest.sniff import read_head
+from overt.model.schema import ACCOUNTS, KINDS, LABELS, POSTS, REJECTS
+
+logger = logging.getLogger(__name__)
+
+BATCH_ROWS = 100_000
+DEFAULT_MAX_REJECT_RATE = 0.05
+
+
+class Progress(Protocol):
+    """What the pipeline reports progress to (the CLI passes a progress bar)."""
+
+    def start(self, label: str) -> None: ...
+
+    def advance(self, rows: int) -> None: ...
+
+
+class _NoProgress:
+    def start(self, label: str) -> None:
+        pass
+
+    def advance(self, rows: int) -> None:
+        pass
+
+
+@dataclass
+class _Input:
+    index: int
+    path: Path
+    format: str
+    head: Head
+    staged: Staged | None = None
+
+
+def ingest(
+    inputs: Sequence[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    mapping: str | os.PathLike[str] | Mapping | None = None,
+    max_reject_rate: float = DEFAULT_MAX_REJECT_RATE,
+    timezone: str | None = None,
+    overwrite: bool = False,
+    memory_limit: str = "2GB",
+    progress: Progress | None = None,
+) -> Manifest:
+    """Ingest *inputs* into the dataset folder *out* and return its manifest.
+
+    Parameters
+    ----------
+    inputs:
+        Input files. Each one's format is sniffed unless *format* is given.
+    out:
+        Dataset folder to write (``posts.parquet``, ``accounts.parquet``, ``labels.parquet`` when the input
+        carries labels, ``rejects.parquet``, ``manifest.json``).
+    format:
+        Force this format for every input (see :data:`overt.ingest.formats.FORMATS`).
+    mapping:
+        A mapping TOML file (or loaded :class:`~overt.ingest.mapping.Mapping`); implies ``format="table"``.
+    max_reject_rate:
+        Fail when more than this share of input rows (0..1) is rejected. Duplicates do not count.
+    timezone:
+        IANA zone for times written without an offset, overriding the format's default (UTC).
+    overwrite:
+        Replace *out* if it exists.
+    memory_limit:
+        DuckDB memory limit; larger intermediate results spill to a temporary folder next to *out*.
+    progress:
+        Receives row counts as batches are written.
+
+    Raises
+    ------
+    InputError
+        An input is missing, unreadable, of unknown format or lacks required columns.
+    RejectRateError
+        More than *max_reject_rate* of the rows were rejected; nothing is written.
+    """
+    if not 0 <= max_reject_rate <= 1:
+        raise InputError(f"max_reject_rate must be between 0 and 1. Got {max_reject_rate!r} instead.")
+    if not inputs:
+        raise InputError("No input files given.")
+    out = Path(out)
+    if out.exists() and not overwrite:
+        raise InputError(f"{out}: already exists; choose another --out or pass --overwrite.")
+    loaded_mapping = load_mapping(mapping) if mapping is not None and not isinstance(mapping, Mapping) else mapping
+    if loaded_mapping is not None and format not in (None, "table"):
+        raise InputError(f"--mapping is for --format table; it cannot be combined with --format {format}.")
+    if format is not None and format not in FORMATS:
+        raise InputError(f"Unknown format {format!r}. Known formats: {', '.join(FORMATS)}.")
+    chosen = "table" if loaded_mapping is not None else format
+    if chosen == "table" and loaded_mapping is None:
+        raise InputError("--format table needs --mapping FILE.toml (see docs/formats.md).")
+
+    plan = []
+    for i, raw in enumerate(inputs):
+        path = Path(raw)
+        head = read_head(path)
+        name = chosen or detect_format(head)
+        if chosen:
+            reader_ok = get_reader(name).sniff(head) if name != "table" else True
+            if not reader_ok:
+                logger.warning("%s does not look like format %s; reading it as asked", path, name)
+        plan.append(_Input(index=i, path=path, format=name, head=head))
+
+    progress = progress or _NoProgress()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        manifest = _run(plan, tmp, loaded_mapping, timezone, max_reject_rate, memory_limit, progress)
+        for scratch in ("stage", "spill"):
+            shutil.rmtree(tmp / scratch, ignore_errors=True)
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _connect(tmp: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(tmp / "spill")})
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET lambda_syntax = 'DISABLE_SINGLE_ARROW'")
+    con.create_function(
+        "overt_url", _arrow_map(normalise.normalise_url), ["VARCHAR"], "VARCHAR", type="arrow",  # type: ignore[arg-type]
+    )
+    con.create_function(
+        "overt_domain", _arrow_map(normalise.registrable_domain), ["VARCHAR"], "VARCHAR", type="arrow",  # type: ignore[arg-type]
+    )
+    return con
+
+
+def _arrow_map(fn: object) -> object:
+    """Wrap a cached str->str function as a vectorised DuckDB UDF: call it once per distinct value."""
+
+    def udf(values: pa.Array) -> pa.Array:
+        uniques = pc.unique(values)
+        mapped = pa.array([None if v is None else fn(v) for v in uniques.to_pylist()], pa.string())  # type: ignore[operator]
+        return pc.take(mapped, pc.index_in(values, value_set=uniques))
+
+    return udf
+
+
+def _run(
+    plan: list[_Input],
+    tmp: Path,
+    mapping: Mapping | None,
+    timezone: str | None,
+    max_reject_rate: float,
+    memory_limit: str,
+    progress: Progress,
+) -> Manifest:
+    stage = tmp / "stage"
+    (stage / "rows").mkdir(parents=True)
+    (stage / "structural").mkdir()
+    con = _connect(tmp, memory_limit)
+    try:
+        for item in plan:
+            reader = get_reader(item.format)
+            item.staged = reader.stage(item.head, con, Options(mapping=mapping, timezone=timezone))
+            progress.start(f"{item.path.name} ({item.format})")
+            _write_stage(con, item, stage / "rows" / f"{item.index}.parquet", progress)
+            _write_structural(con, item, stage / "structural" / f"{item.index}.parquet")
+        _register_inputs(con, plan, stage)
+        counts = _write_tables(con, tmp)
+        records = _input_records(con, plan)
+        manifest = Manifest.build(records, counts)
+        if manifest.reject_rate > max_reject_rate:
+            sample = con.sql(
+                "SELECT file, line, field, reason FROM read_parquet($p) WHERE reason NOT LIKE 'duplicate%' "
+                "ORDER BY file, line LIMIT 10",
+                params={"p": str(tmp / "rejects.parquet")},
+            ).fetchall()
+            lines = "\n".join(f"  {f}:{ln}: {fld or '-'}: {reason}" for f, ln, fld, reason in sample)
+            raise RejectRateError(
+                f"{manifest.rows_rejected} of {manifest.rows_in} rows rejected ({manifest.reject_rate:.2%}), "
+                f"more than --max-reject-rate {max_reject_rate:.2%}. Nothing was written. First rejects:\n"
+                f"{lines}\nFix the input, or raise --max-reject-rate to keep the good rows."
+            )
+        manifest.write(tmp / "manifest.json")
+        return manifest
+    finally:
+        con.close()
+
+
+def _staging_select(staged: Staged) -> str:
+    """Select every staging column from the reader's relation, NULL for those it does not provide."""
+    present = set(staged.relation.columns)
+    unknown = present - set(STAGING)
+    if unknown:
+        raise InputError(f"reader produced unknown staging columns: {', '.join(sorted(unknown))}")
+    return ", ".join(c if c in present else f"NULL::{t} AS {c}" for c, t in STAGING.items())
+
+
+def _normalise_sql(item: _Input) -> str:
+    """The one normalising query, applied to every format's staging rows."""
+    assert item.staged is not None
+    staged = item.staged
+    created = staged.created_at.sql("created_at")
+    account_created = staged.account_created_at.sql("account_created_at")
+    kinds = ", ".join(f"'{k}'" for k in KINDS)
+    formats = ", ".join(staged.created_at.formats).replace("'", "''")
+
+    def ext(col: str, pattern: str) -> str:
+        return f"coalesce({col}, {normalise.sql_extract('text', pattern)})"
+
+    def clean(expr: str) -> str:
+        # Drop blanks and repeats inside a list, keeping first occurrences in order.
+        return (
+            f"list_filter(list_filter({expr}, lambda x: x IS NOT NULL AND x <> ''), "
+            f"lambda x, i: list_position(list_filter({expr}, lambda y: y IS NOT NULL AND y <> ''), x) = i)"
+        )
+
+    def tags(col: str, pattern: str) -> str:
+        return clean(f"list_transform({ext(col, pattern)}, lambda h: lower(ltrim(trim(h), '#＃@＠')))")
+
+    def nonblank(col: str) -> str:
+        return f"nullif(trim({col}), '')"
+
+    def bad_number(col: str) -> str:
+        return f"({nonblank(col)} IS NOT NULL AND try_cast(try_cast({nonblank(col)} AS DOUBLE) AS BIGINT) IS NULL)"
+
+    ids = ("post_id", "account_id", "repost_of_post_id", "repost_of_account_id", "reply_to_post_id",
+           "reply_to_account_id", "quote_of_post_id")
+    return f"""
+    WITH s AS (SELECT {_staging_select(staged)} FROM staged_relation),
+    t AS (
+        SELECT s.*,
+            {created} AS _ts,
+            {account_created} AS _acct_ts,
+            coalesce(s._entity, 'post') AS _ent,
+            coalesce(lower(trim(s.kind)), CASE
+                WHEN nullif(trim(s.repost_of_post_id), '') IS NOT NULL
+                  OR nullif(trim(s.repost_of_account_id), '') IS NOT NULL THEN 'repost'
+                WHEN nullif(trim(s.quote_of_post_id), '') IS NOT NULL THEN 'quote'
+                WHEN nullif(trim(s.reply_to_post_id), '') IS NOT NULL
+                  OR nullif(trim(s.reply_to_account_id), '') IS NOT NULL THEN 'reply'
+                ELSE 'post' END) AS _kind,
+            lower(trim(s.verified)) AS _verified
+        FROM s
+    ),
+    r AS (
+        SELECT t.*,
+            CASE
+                WHEN _error_reason IS NOT NULL THEN [_error_field, _error_reason]
+                WHEN {nonblank('platform')} IS NULL THEN ['platform', 'missing platform']
+                WHEN {nonblank('account_id')} IS NULL THEN ['account_id', 'missing account id']
+                WHEN _ent NOT IN ('post', 'account') THEN ['_entity', 'unknown entity ' || _ent]
+                WHEN _ent = 'post' AND {nonblank('post_id')} IS NULL THEN ['post_id', 'missing post id']
+                WHEN _ent = 'post' AND {nonblank('created_at')} IS NULL THEN ['created_at', 'missing time']
+                WHEN _ent = 'post' AND _ts IS NULL THEN ['created_at',
+                    'unparseable time ' || to_json(created_at)::VARCHAR || ' (expected {formats})']
+                WHEN _ent = 'post' AND _kind NOT IN ({kinds}) THEN ['kind',
+                    'unknown kind ' || to_json(kind)::VARCHAR || ' (expected one of {kinds.replace("'", "")})']
+                WHEN {bad_number('followers')} THEN ['followers', 'not a whole number: ' || followers]
+                WHEN {bad_number('following')} THEN ['following', 'not a whole number: ' || following]
+                WHEN {nonblank('account_created_at')} IS NOT NULL AND _acct_ts IS NULL THEN ['account_created_at',
+                    'unparseable time ' || to_json(account_created_at)::VARCHAR]
+                WHEN _verified IS NOT NULL AND _verified <> ''
+                     AND _verified NOT IN ('true', 'false', '1', '0', 'yes', 'no', 't', 'f')
+                    THEN ['verified', 'not true/false: ' || verified]
+            END AS _rej
+        FROM t
+    ),
+    n AS (
+        SELECT r.*, list_transform({clean(ext('urls', normalise.URL_RE))}, lambda u: overt_url(trim(u))) AS _urls
+        FROM r
+    )
+    SELECT
+        {item.index}::INTEGER AS _input,
+        _line::BIGINT AS _line,
+        _ent AS _entity,
+        _rej[1] AS _reject_field,
+        _rej[2] AS _reject_reason,
+        CASE WHEN _rej IS NOT NULL THEN _raw END AS _raw,
+        lower(trim(platform)) AS platform,
+        {", ".join(f"{nonblank(c)} AS {c}" for c in ids)},
+        _ts AS created_at,
+        text,
+        {nonblank('lang')} AS lang,
+        CASE WHEN _ent = 'post' THEN _kind END AS kind,
+        {clean('_urls')} AS urls,
+        {clean('list_transform(_urls, lambda u: overt_domain(u))')} AS domains,
+        {tags('hashtags', normalise.HASHTAG_RE)} AS hashtags,
+        {tags('mentions', normalise.MENTION_RE)} AS mentions,
+        {clean('list_transform(media, lambda m: trim(m))')} AS media,
+        {nonblank("ltrim(handle, '@')")} AS handle,
+        {nonblank('display_name')} AS display_name,
+        {nonblank('description')} AS description,
+        _acct_ts AS account_created_at,
+        {nonblank('reported_location')} AS reported_location,
+        {nonblank('declared_lang')} AS declared_lang,
+        try_cast(try_cast({nonblank('followers')} AS DOUBLE) AS BIGINT) AS followers,
+        try_cast(try_cast({nonblank('following')} AS DOUBLE) AS BIGINT) AS following,
+        CASE WHEN _verified IN ('true', '1', 'yes', 't') THEN true
+             WHEN _verified IN ('false', '0', 'no', 'f') THEN false END AS verified,
+        {nonblank('profile_image')} AS profile_image,
+        {nonblank('label')} AS label,
+        {nonblank('campaign')} AS campaign
+    FROM n
+    """
+
+
+def _write_stage(con: duckdb.DuckDBPyConnection, item: _Input, dest: Path, progress: Progress) -> None:
+    assert item.staged is not None
+    staged_relation = item.staged.relation  # noqa: F841  (referenced by name in the SQL below)
+    try:
+        result = con.sql(_normalise_sql(item))
+        reader = result.fetch_record_batch(BATCH_ROWS)
+        with pq.ParquetWriter(dest, reader.schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+                progress.advance(batch.num_rows)
+    except duckdb.Error as exc:
+        raise InputError(f"{item.path}: cannot be read as {item.format}: {exc}") from exc
+
+
+def _write_structural(con: duckdb.DuckDBPyConnection, item: _Input, dest: Path) -> None:
+    assert item.staged is not None
+    rejects = item.staged.structural_rejects()
+    schema = pa.schema([("line", pa.int64()), ("field", pa.string()), ("reason", pa.string()), ("raw", pa.string())])
+    table = rejects.to_arrow_table().cast(schema) if rejects is not None else schema.empty_table()
+    pq.write_table(table.append_column("_input", pa.array([item.index] * table.num_rows, pa.int32())), dest)
+
+
+def _register_inputs(con: duckdb.DuckDBPyConnection, plan: list[_Input], stage: Path) -> None:
+    rows = []
+    for item in plan:
+        assert item.staged is not None
+        rows.append((item.index, str(item.path), item.staged.header_lines, item.staged.line_is_ordinal))
+    con.execute(
+        "CREATE TEMP TABLE inputs (_input INTEGER, file VARCHAR, header_lines BIGINT, ordinal BOOLEAN)"
+    )
+    con.executemany("INSERT INTO inputs VALUES (?, ?, ?, ?)", rows)
+    con.execute(
+        f"CREATE TEMP TABLE structural AS SELECT _input, line, field, reason, raw "
+        f"FROM read_parquet('{_sql_str(str(stage))}/structural/*.parquet')"
+    )
+    # Good rows of a CSV are numbered among good rows; a row's line adds the header and every structurally
+    # rejected row before it. Reject j (1-based, in line order) comes before good row k when the number of
+    # good rows before it, (line_j - header) - j, is less than k.
+    con.execute(
+        """
+        CREATE TEMP TABLE line_shift AS
+        SELECT s._input, (s.line - i.header_lines) - row_number() OVER w AS after_good, row_number() OVER w AS shift
+        FROM structural s JOIN inputs i USING (_input)
+        WHERE i.ordinal
+        WINDOW w AS (PARTITION BY s._input ORDER BY s.line)
+        """
+    )
+    con.execute(
+        f"""
+        CREATE TEMP VIEW stage AS
+        SELECT s.* REPLACE (
+                   CASE WHEN i.ordinal THEN s._line + i.header_lines + coalesce(l.shift, 0) ELSE s._line END
+                   AS _line),
+               i.file AS _file
+        FROM read_parquet('{_sql_str(str(stage))}/rows/*.parquet', union_by_name = true) s
+        JOIN inputs i USING (_input)
+        ASOF LEFT JOIN line_shift l ON s._input = l._input AND s._line > l.after_good
+        """
+    )
+
+
+def _sql_str(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def _copy(con: duckdb.DuckDBPyConnection, query: str, dest: Path, columns: list[str], schema: pa.Schema) -> int:
+    """Write *query* (whose columns are *columns*) to *dest* as Parquet with exactly *schema*; return rows."""
+    reader = con.sql(query).fetch_record_batch(BATCH_ROWS)
+    rows = 0
+    with pq.ParquetWriter(dest, schema) as writer:
+        for batch in reader:
+            writer.write_batch(pa.RecordBatch.from_arrays(
+                [batch.column(c).cast(schema.field(c).type) for c in columns], schema=schema
+            ))
+            rows += batch.num_rows
+    return rows
+
+
+def _write_tables(con: duckdb.DuckDBPyConnection, tmp: Path) -> dict[str, int]:
+    post_cols = [c for c in POSTS.names if c != "source"]
+    con.execute(
+        """
+        CREATE TEMP TABLE post_rank AS
+        SELECT _input, _line, _file, platform, post_id,
+               row_number() OVER w AS _rank,
+               first_value(_file) OVER w AS _first_file, first_value(_line) OVER w AS _first_line
+        FROM stage
+        WHERE _reject_reason IS NULL AND _entity = 'post'
+        WINDOW w AS (PARTITION BY platform, post_id ORDER BY _input, _line)
+        """
+    )
+    counts: dict[str, int] = {}
+    counts["posts"] = _copy(
+        con,
+        f"""
+        SELECT {", ".join(f"s.{c}" for c in post_cols)}, struct_pack(file := s._file, line := s._line) AS source
+        FROM stage s JOIN post_rank r ON s._input = r._input AND s._line = r._line
+        WHERE r._rank = 1
+        ORDER BY s.created_at, s.platform, s.post_id
+        """,
+        tmp / "posts.parquet",
+        POSTS.names,
+        POSTS.schema,
+    )
+    key = "[CASE WHEN _entity = 'account' THEN 1 ELSE 0 END, epoch_us(coalesce(created_at, TIMESTAMPTZ 'epoch')), _input, _line]"
+    profile = [c for c in ACCOUNTS.names if c not in ("platform", "account_id")]
+    source_of = {c: (f"account_{c}" if c == "created_at" else c) for c in profile}
+    aggregates = ", ".join(
+        f"arg_max({source_of[c]}, {key}) FILTER (WHERE {source_of[c]} IS NOT NULL) AS {c}" for c in profile
+    )
+    counts["accounts"] = _copy(
+        con,
+        f"""
+        SELECT platform, account_id, {aggregates}
+        FROM stage WHERE _reject_reason IS NULL
+        GROUP BY platform, account_id
+        ORDER BY platform, account_id
+        """,
+        tmp / "accounts.parquet",
+        ACCOUNTS.names,
+        ACCOUNTS.schema,
+    )
+    has_labels = con.execute("SELECT count(*) FROM stage WHERE label IS NOT NULL AND _reject_reason IS NULL").fetchall()
+    if has_labels[0][0]:
+        counts["labels"] = _copy(
+            con,
+            """
+            SELECT DISTINCT platform, account_id, label, campaign, _file AS source
+            FROM stage WHERE label IS NOT NULL AND _reject_reason IS NULL
+            ORDER BY ALL
+            """,
+            tmp / "labels.parquet",
+            LABELS.names,
+            LABELS.schema,
+        )
+    counts["rejects"] = _copy(
+        con,
+        """
+        SELECT _file AS file, _line AS line, _reject_field AS field, _reject_reason AS reason, _raw AS raw
+        FROM stage WHERE _reject_reason IS NOT NULL
+        UNION ALL
+        SELECT i.file, s.line, s.field, s.reason, s.raw FROM structural s JOIN inputs i USING (_input)
+        UNION ALL
+        SELECT _file, _line, 'post_id',
+               'duplicate post id ' || post_id || ' (kept the row at ' || _first_file || ':' || _first_line || ')',
+               NULL
+        FROM post_rank WHERE _rank > 1
+        ORDER BY 1, 2
+        """,
+        tmp / "rejects.parquet",
+        REJECTS.names,
+        REJECTS.schema,
+    )
+    return counts
+
+
+def _input_records(con: duckdb.DuckDBPyConnection, plan: list[_Input]) -> list[InputRecord]:
+    rows = con.sql(
+        """
+        WITH st AS (
+            SELECT _input,
+                   count(*) AS staged,
+                   count(*) FILTER (WHERE _reject_reason IS NOT NULL) AS rejected,
+                   count(*) FILTER (WHERE _reject_reason IS NULL AND _entity = 'account') AS account_rows,
+                   min(created_at) FILTER (WHERE _reject_reason IS NULL AND _entity = 'post') AS first_at,
+                   max(created_at) FILTER (WHERE _reject_reason IS NULL AND _entity = 'post') AS last_at,
+                   list(DISTINCT platform) FILTER (WHERE _reject_reason IS NULL) AS platforms
+            FROM stage GROUP BY _input
+        ),
+        pr AS (SELECT _input, count(*) FILTER (WHERE _rank = 1) AS posts, count(*) FILTER (WHERE _rank > 1) AS dups
+               FROM post_rank GROUP BY _input),
+        sr AS (SELECT _input, count(*) AS n FROM structural GROUP BY _input)
+        SELECT i._input, coalesce(st.staged, 0) + coalesce(sr.n, 0), coalesce(pr.posts, 0), coalesce(st.account_rows, 0),
+               coalesce(st.rejected, 0) + coalesce(sr.n, 0), coalesce(pr.dups, 0), st.first_at, st.last_at,
+               coalesce(st.platforms, [])
+        FROM inputs i LEFT JOIN st USING (_input) LEFT JOIN pr USING (_input) LEFT JOIN sr USING (_input)
+        ORDER BY i._input
+        """
+    ).fetchall()
+    records = []
+    for item, (_i, rows_in, posts, account_rows, rejected, dups, first_at, last_at, platforms) in zip(
+        plan, rows, strict=True
+    ):
+        assert item.staged is not None
+        tf = item.staged.created_at
+        records.append(
+            InputRecord(
+                path=str(item.path),
+                size=item.path.stat().st_size,
+                sha256=file_sha256(item.path),
+                format=item.format,
+                rows_in=rows_in,
+                posts=posts,
+                account_rows=account_rows,
+                rejected=rejected,
+                duplicates=dups,
+                first_at=first_at.isoformat() if first_at else None,
+                last_at=last_at.isoformat() if last_at else None,
+                platforms=sorted(p for p in platforms if p),
+                assumed_timezone=None if tf.has_zone or tf.formats[0].startswith("epoch") else tf.timezone,
+            )
+        )
+    return records
+
+
+__all__ = ["DEFAULT_MAX_REJECT_RATE", "Progress", "ingest"]
