@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from overt._version import __version__
 from overt.dataset import Dataset, read_dataset
-from overt.ingest import ingest
+from overt.ingest import build_dataset
 
-__all__ = ["Dataset", "__version__", "ingest", "read_dataset"]
+__all__ = ["Dataset", "__version__", "build_dataset", "read_dataset"]

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from overt.ingest.pipeline import DEFAULT_MAX_REJECT_RATE, ingest
+from overt.ingest.pipeline import DEFAULT_MAX_REJECT_RATE, build_dataset
 
-__all__ = ["DEFAULT_MAX_REJECT_RATE", "ingest"]
+__all__ = ["DEFAULT_MAX_REJECT_RATE", "build_dataset"]

@@ -63,7 +63,7 @@ class _Input:
     staged: Staged | None = None
 
 
-def ingest(
+def build_dataset(
     inputs: Sequence[str | os.PathLike[str]],
     out: str | os.PathLike[str],
     *,
@@ -538,4 +538,4 @@ def _input_records(con: duckdb.DuckDBPyConnection, plan: list[_Input]) -> list[I
     return records
 
 
-__all__ = ["DEFAULT_MAX_REJECT_RATE", "Progress", "ingest"]
+__all__ = ["DEFAULT_MAX_REJECT_RATE", "Progress", "build_dataset"]
