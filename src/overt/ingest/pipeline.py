@@ -153,12 +153,10 @@ def _connect(tmp: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(tmp / "spill")})
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET lambda_syntax = 'DISABLE_SINGLE_ARROW'")
-    con.create_function(
-        "overt_url", _arrow_map(normalise.normalise_url), ["VARCHAR"], "VARCHAR", type="arrow",  # type: ignore[arg-type]
-    )
-    con.create_function(
-        "overt_domain", _arrow_map(normalise.registrable_domain), ["VARCHAR"], "VARCHAR", type="arrow",  # type: ignore[arg-type]
-    )
+    for name, fn in (("overt_url", normalise.normalise_url), ("overt_domain", normalise.registrable_domain)):
+        con.create_function(
+            name, _arrow_map(fn), ["VARCHAR"], "VARCHAR", type="arrow", null_handling="special",  # type: ignore[arg-type]
+        )
     return con
 
 

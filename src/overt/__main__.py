@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from overt.cli import main
+
+main()

@@ -1,0 +1,37 @@
+"""The ``overt`` command line: a click group; each command family lives in its own module."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from overt._version import __version__
+from overt.cli.dataset import formats_command, info_command, ingest_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="overt")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+def cli(verbose: int, quiet: bool) -> None:
+    """Make covert influence operations overt.
+
+    Ingest exports from many platforms into one canonical dataset, then (in later versions) detect
+    coordinated networks, score state-backing signals and report the evidence.
+    """
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+cli.add_command(ingest_command)
+cli.add_command(info_command)
+cli.add_command(formats_command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="overt")
+
+
+__all__ = ["cli", "main"]
