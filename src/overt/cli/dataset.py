@@ -8,7 +8,7 @@ from types import TracebackType
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from overt.dataset import read_dataset
@@ -33,7 +33,7 @@ class _Bar:
             transient=False,
             disable=not console.is_terminal,
         )
-        self._task: int | None = None
+        self._task: TaskID | None = None
 
     def __enter__(self) -> _Bar:
         self._progress.start()
@@ -147,16 +147,18 @@ def _print_summary(folder: Path, manifest: Manifest) -> None:
     if "labels" in manifest.tables:
         labels = ds.labels.aggregate("label, count(*) AS n", "label").order("n DESC").limit(10).fetchall()
         console.print("Labels: " + ", ".join(f"{k} {n:,}" for k, n in labels))
-    top = ds.posts.query(
-        "posts", "SELECT h, count(*) AS n FROM (SELECT unnest(hashtags) AS h FROM posts) GROUP BY h "
+    top = ds.connection.execute(
+        "SELECT h, count(*) AS n FROM (SELECT unnest(hashtags) AS h FROM read_parquet($p)) GROUP BY h "
         "ORDER BY n DESC, h LIMIT 8",
+        {"p": str(folder / "posts.parquet")},
     ).fetchall()
     if top:
         console.print("Top hashtags: " + ", ".join(f"#{h} {n:,}" for h, n in top))
     if manifest.rows_rejected or manifest.rows_duplicate:
-        reasons = ds.rejects.query(
-            "rejects", "SELECT coalesce(field, '-') AS f, regexp_replace(reason, '[\"(].*', '') AS r, count(*) AS n "
-            "FROM rejects GROUP BY ALL ORDER BY n DESC LIMIT 5",
+        reasons = ds.connection.execute(
+            "SELECT coalesce(field, '-') AS f, regexp_replace(reason, '[\"(].*', '') AS r, count(*) AS n "
+            "FROM read_parquet($p) GROUP BY ALL ORDER BY n DESC LIMIT 5",
+            {"p": str(folder / "rejects.parquet")},
         ).fetchall()
         console.print("Rejects by reason: " + "; ".join(f"{f}: {r.strip()} ({n:,})" for f, r, n in reasons))
         console.print(f"See {folder / 'rejects.parquet'} for every rejected row with file, line, field and reason.")

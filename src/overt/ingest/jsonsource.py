@@ -35,8 +35,15 @@ class RecordError(ValueError):
         self.reason = reason
 
 
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "BIGINT": pa.int64(),
+    "VARCHAR": pa.string(),
+    "VARCHAR[]": pa.list_(pa.string()),
+}
+
+
 def _arrow_type(sql_type: str) -> pa.DataType:
-    return {"BIGINT": pa.int64(), "VARCHAR": pa.string(), "VARCHAR[]": pa.list_(pa.string())}[sql_type]
+    return _ARROW_TYPES[sql_type]
 
 
 STAGING_SCHEMA = pa.schema([(name, _arrow_type(t)) for name, t in STAGING.items()])

@@ -12,9 +12,6 @@ import os
 import urllib.parse
 from dataclasses import dataclass
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 # tldextract fetches the public suffix list over the network unless told not to; overt never goes online.
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 import tldextract  # noqa: E402
@@ -112,53 +109,6 @@ def registrable_domain(url: str) -> str | None:
         domain: str = _EXTRACT(host).top_domain_under_public_suffix
         return domain.lower() or None
     return host
-
-
-def _map_list_values(lists: pa.Array | pa.ChunkedArray, fn: object) -> pa.Array:
-    """Apply a str->str|None function to each distinct value of a list<string> array (Arrow, no row loop)."""
-    if isinstance(lists, pa.ChunkedArray):
-        lists = lists.combine_chunks() if lists.num_chunks else pa.array([], pa.list_(pa.string()))
-    lists = lists.cast(pa.list_(pa.string()))
-    flat = pc.list_flatten(lists)
-    uniques = pc.unique(flat)
-    mapped = pa.array([None if u is None else fn(u) for u in uniques.to_pylist()], pa.string())  # type: ignore[operator]
-    values = pc.take(mapped, pc.index_in(flat, value_set=uniques))
-    offsets = lists.offsets
-    if lists.offset:
-        offsets = pc.subtract(offsets, offsets[0])
-    return pa.ListArray.from_arrays(offsets, values, mask=lists.is_null())
-
-
-def _drop_nulls_and_repeats(lists: pa.Array) -> pa.Array:
-    """Remove null and repeated values inside each list, keeping first occurrences in order."""
-    rows = lists.to_pylist()
-    return pa.array(
-        [None if r is None else list(dict.fromkeys(v for v in r if v)) for r in rows], pa.list_(pa.string())
-    )
-
-
-def normalise_urls(lists: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Normalise a list<string> array of URLs with :func:`normalise_url`."""
-    return _map_list_values(lists, normalise_url)
-
-
-def domains_of(urls: pa.Array) -> pa.Array:
-    """Registrable domains of a list<string> array of normalised URLs, without repeats per row."""
-    return _drop_nulls_and_repeats(_map_list_values(urls, registrable_domain))
-
-
-def casefold_tag(tag: str) -> str:
-    """Case-fold a hashtag or handle and strip its leading ``#``/``@``.
-
-    >>> casefold_tag("#StandWithHongKong")
-    'standwithhongkong'
-    """
-    return tag.strip().lstrip("#@＃").casefold()
-
-
-def casefold_tags(lists: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Case-fold each hashtag or handle of a list<string> array, dropping empty values and repeats."""
-    return _drop_nulls_and_repeats(_map_list_values(lists, casefold_tag))
 
 
 # Entity extraction for sources without hashtag/mention/URL fields. These run inside DuckDB (RE2 syntax).

@@ -13,12 +13,13 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import duckdb
+from duckdb.func import FunctionNullHandling, PythonUDFType
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -155,17 +156,18 @@ def _connect(tmp: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:
     con.execute("SET lambda_syntax = 'DISABLE_SINGLE_ARROW'")
     for name, fn in (("overt_url", normalise.normalise_url), ("overt_domain", normalise.registrable_domain)):
         con.create_function(
-            name, _arrow_map(fn), ["VARCHAR"], "VARCHAR", type="arrow", null_handling="special",  # type: ignore[arg-type]
+            name, _arrow_map(fn), ["VARCHAR"], "VARCHAR",
+            type=PythonUDFType.ARROW, null_handling=FunctionNullHandling.SPECIAL,
         )
     return con
 
 
-def _arrow_map(fn: object) -> object:
+def _arrow_map(fn: Callable[[str], str | None]) -> Callable[[pa.Array[Any]], pa.Array[Any]]:
     """Wrap a cached str->str function as a vectorised DuckDB UDF: call it once per distinct value."""
 
-    def udf(values: pa.Array) -> pa.Array:
+    def udf(values: pa.Array[Any]) -> pa.Array[Any]:
         uniques = pc.unique(values)
-        mapped = pa.array([None if v is None else fn(v) for v in uniques.to_pylist()], pa.string())  # type: ignore[operator]
+        mapped = pa.array([None if v is None else fn(v) for v in uniques.to_pylist()], pa.string())
         return pc.take(mapped, pc.index_in(values, value_set=uniques))
 
     return udf
@@ -348,7 +350,11 @@ def _write_stage(con: duckdb.DuckDBPyConnection, item: _Input, dest: Path, progr
 def _write_structural(con: duckdb.DuckDBPyConnection, item: _Input, dest: Path) -> None:
     assert item.staged is not None
     rejects = item.staged.structural_rejects()
-    schema = pa.schema([("line", pa.int64()), ("field", pa.string()), ("reason", pa.string()), ("raw", pa.string())])
+    fields: list[pa.Field[Any]] = [
+        pa.field("line", pa.int64()), pa.field("field", pa.string()), pa.field("reason", pa.string()),
+        pa.field("raw", pa.string()),
+    ]
+    schema = pa.schema(fields)
     table = rejects.to_arrow_table().cast(schema) if rejects is not None else schema.empty_table()
     pq.write_table(table.append_column("_input", pa.array([item.index] * table.num_rows, pa.int32())), dest)
 

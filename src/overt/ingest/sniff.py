@@ -38,7 +38,7 @@ def open_text(path: Path) -> IO[str]:
     kind = compression_of(path)
     raw: IO[bytes]
     if kind == "gzip":
-        raw = gzip.open(path, "rb")
+        raw = gzip.open(path, "rb")  # type: ignore[assignment]
     elif kind == "bz2":
         raw = bz2.open(path, "rb")
     elif kind == "xz":
