@@ -39,9 +39,7 @@ class _Bar:
         self._progress.start()
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self._progress.stop()
 
     def start(self, label: str) -> None:
@@ -65,12 +63,25 @@ def _fail(exc: OvertError) -> None:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Dataset folder to write.")
 @click.option(
-    "--format", "-f", "fmt", type=click.Choice(list(FORMATS)), help="Input format (default: sniffed per file)."
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    help="Input format (default: sniffed per file).",
 )
-@click.option("--mapping", "-m", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="TOML file mapping source columns to canonical ones (implies --format table).")
-@click.option("--max-reject-rate", type=click.FloatRange(0, 1), default=DEFAULT_MAX_REJECT_RATE, show_default=True,
-              help="Fail, writing nothing, when more than this share of rows is rejected.")
+@click.option(
+    "--mapping",
+    "-m",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="TOML file mapping source columns to canonical ones (implies --format table).",
+)
+@click.option(
+    "--max-reject-rate",
+    type=click.FloatRange(0, 1),
+    default=DEFAULT_MAX_REJECT_RATE,
+    show_default=True,
+    help="Fail, writing nothing, when more than this share of rows is rejected.",
+)
 @click.option("--timezone", help="IANA zone of times written without an offset (default: UTC).")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
 @click.option("--memory-limit", default="2GB", show_default=True, help="DuckDB memory limit; more spills to disk.")
@@ -94,8 +105,15 @@ def ingest_command(
     try:
         with _Bar(console) as bar:
             manifest = build_dataset(
-                list(inputs), out, format=fmt, mapping=mapping, max_reject_rate=max_reject_rate,
-                timezone=timezone, overwrite=overwrite, memory_limit=memory_limit, progress=bar,
+                list(inputs),
+                out,
+                format=fmt,
+                mapping=mapping,
+                max_reject_rate=max_reject_rate,
+                timezone=timezone,
+                overwrite=overwrite,
+                memory_limit=memory_limit,
+                progress=bar,
             )
     except OvertError as exc:
         _fail(exc)
@@ -130,8 +148,13 @@ def _print_summary(folder: Path, manifest: Manifest) -> None:
     inputs = Table("input", "format", "rows in", "posts", "account rows", "duplicates", "rejected")
     for i in manifest.inputs:
         inputs.add_row(
-            Path(i.path).name, i.format, f"{i.rows_in:,}", f"{i.posts:,}", f"{i.account_rows:,}",
-            f"{i.duplicates:,}", f"{i.rejected:,}",
+            Path(i.path).name,
+            i.format,
+            f"{i.rows_in:,}",
+            f"{i.posts:,}",
+            f"{i.account_rows:,}",
+            f"{i.duplicates:,}",
+            f"{i.rejected:,}",
         )
     console.print(inputs)
     tables = ", ".join(f"{name} {n:,}" for name, n in manifest.tables.items())
@@ -140,8 +163,10 @@ def _print_summary(folder: Path, manifest: Manifest) -> None:
         f"Rows in {manifest.rows_in:,}; rejected {manifest.rows_rejected:,} ({manifest.reject_rate:.2%}); "
         f"duplicates {manifest.rows_duplicate:,}"
     )
-    console.print(f"Time range: {manifest.first_at} .. {manifest.last_at} (UTC); platforms: "
-                  f"{', '.join(manifest.platforms) or '-'}")
+    console.print(
+        f"Time range: {manifest.first_at} .. {manifest.last_at} (UTC); platforms: "
+        f"{', '.join(manifest.platforms) or '-'}"
+    )
     kinds = ds.posts.aggregate("kind, count(*) AS n", "kind").order("n DESC").fetchall()
     console.print("Posts by kind: " + ", ".join(f"{k} {n:,}" for k, n in kinds))
     if "labels" in manifest.tables:

@@ -68,9 +68,7 @@ def stage_csv(
     names = raw_columns(head)
     n = next(_counter)
     rejects_table, rejects_scan = f"overt_rejects_{n}", f"overt_scan_{n}"
-    raw_expr = "concat_ws($delim, " + ", ".join(
-        f"coalesce({ident(c)}, '')" for c in names
-    ) + ")"
+    raw_expr = "concat_ws($delim, " + ", ".join(f"coalesce({ident(c)}, '')" for c in names) + ")"
     relation = con.sql(
         f"""
         SELECT row_number() OVER () AS _line, {raw_expr} AS _raw, {select}
@@ -88,12 +86,16 @@ def stage_csv(
     )
 
     def structural_rejects() -> duckdb.DuckDBPyRelation:
+        # DuckDB records one error per surplus column; a row is one reject, reported with its last error.
         return con.sql(
             f"""
-            SELECT line, column_name AS field,
-                   lower(replace(error_type, '_', ' ')) || ': ' || error_message AS reason,
-                   csv_line AS raw
+            SELECT line, min(column_name) AS field,
+                   string_agg(DISTINCT lower(replace(error_type, '_', ' ')), ', ') || ': '
+                       || arg_max(error_message, column_idx) AS reason,
+                   any_value(csv_line) AS raw
             FROM {rejects_table}
+            GROUP BY line
+            ORDER BY line
             """
         )
 
@@ -113,10 +115,7 @@ def sql_bracket_list(column: str) -> str:
     ``[]`` gives an empty list (the source says: none).
     """
     inner = f"regexp_replace(trim(coalesce({column}, '')), '^\\[|\\]$', '', 'g')"
-    return (
-        f"list_filter(list_transform(string_split({inner}, ','), lambda v: trim(v, ' ''\"')), "
-        f"lambda v: v <> '')"
-    )
+    return f"list_filter(list_transform(string_split({inner}, ','), lambda v: trim(v, ' ''\"')), lambda v: v <> '')"
 
 
 def sql_str(value: str) -> str:

@@ -73,7 +73,7 @@ def iter_records(head: Head) -> Iterator[tuple[int, Any, str | None]]:
             if not line.strip():
                 continue
             try:
-                yield number, json.loads(line), None
+                yield number, json.loads(line.rstrip("\r\n")), None
             except json.JSONDecodeError as exc:
                 yield number, line.rstrip("\r\n"), f"invalid JSON: {exc.msg} (column {exc.colno})"
 
@@ -106,11 +106,20 @@ def stage_json(
             try:
                 produced = list(mapper(record))
             except RecordError as exc:
-                yield {"_line": line, "_error_field": exc.field, "_error_reason": exc.reason, "_raw": _raw(record)}
+                yield {
+                    "_line": line,
+                    "_error_field": exc.field,
+                    "_error_reason": exc.reason,
+                    "_raw": _raw(record),
+                }
                 continue
             if not produced:
-                yield {"_line": line, "_error_field": None, "_error_reason": "record holds no post or account",
-                       "_raw": _raw(record)}
+                yield {
+                    "_line": line,
+                    "_error_field": None,
+                    "_error_reason": "record holds no post or account",
+                    "_raw": _raw(record),
+                }
             for row in produced:
                 row["_line"] = line
                 row.setdefault("_raw", None)

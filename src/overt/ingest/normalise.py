@@ -14,15 +14,38 @@ from dataclasses import dataclass
 
 # tldextract fetches the public suffix list over the network unless told not to; overt never goes online.
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
-import tldextract  # noqa: E402
-from url_normalize import url_normalize  # noqa: E402
+import tldextract
+from url_normalize import url_normalize
 
 #: Query parameters that only track the click, never select the content.
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "twclid", "ttclid", "igshid", "igsh",
-        "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "ref_src", "ref_url", "s_cid",
-        "vero_id", "wickedid", "oly_anon_id", "oly_enc_id", "rb_clickid", "__twitter_impression",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gclsrc",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "ttclid",
+        "igshid",
+        "igsh",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "ref_src",
+        "ref_url",
+        "s_cid",
+        "vero_id",
+        "wickedid",
+        "oly_anon_id",
+        "oly_enc_id",
+        "rb_clickid",
+        "__twitter_impression",
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "hsa_")
@@ -78,7 +101,7 @@ def normalise_url(url: str) -> str:
         return value
     if not _valid_host(host):
         return value
-    if host.startswith("www.") and host.count(".") >= 2:
+    if host.startswith("www.") and _EXTRACT(host).subdomain.split(".")[0] == "www":  # not 'www.co.uk' itself
         host = host[4:]
     netloc = host if port is None else f"{host}:{port}"
     if parts.username or parts.password:
@@ -86,7 +109,13 @@ def normalise_url(url: str) -> str:
     query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
     kept = sorted((k, v) for k, v in query if not _is_tracking(k))
     return urllib.parse.urlunsplit(
-        (parts.scheme, netloc, parts.path or "/", urllib.parse.urlencode(kept, quote_via=urllib.parse.quote), "")
+        (
+            parts.scheme,
+            netloc,
+            parts.path or "/",
+            urllib.parse.urlencode(kept, quote_via=urllib.parse.quote),
+            "",
+        )
     )
 
 

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
-from duckdb.func import FunctionNullHandling, PythonUDFType
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from duckdb.func import FunctionNullHandling, PythonUDFType
 
 from overt.errors import InputError, RejectRateError
 from overt.ingest import normalise
@@ -156,16 +156,21 @@ def _connect(tmp: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:
     con.execute("SET lambda_syntax = 'DISABLE_SINGLE_ARROW'")
     for name, fn in (("overt_url", normalise.normalise_url), ("overt_domain", normalise.registrable_domain)):
         con.create_function(
-            name, _arrow_map(fn), ["VARCHAR"], "VARCHAR",
-            type=PythonUDFType.ARROW, null_handling=FunctionNullHandling.SPECIAL,
+            name,
+            _arrow_map(fn),
+            ["VARCHAR"],
+            "VARCHAR",
+            type=PythonUDFType.ARROW,
+            null_handling=FunctionNullHandling.SPECIAL,
         )
     return con
 
 
-def _arrow_map(fn: Callable[[str], str | None]) -> Callable[[pa.Array[Any]], pa.Array[Any]]:
+def _arrow_map(fn: Callable[[str], str | None]) -> Callable[[Any], Any]:
     """Wrap a cached str->str function as a vectorised DuckDB UDF: call it once per distinct value."""
 
-    def udf(values: pa.Array[Any]) -> pa.Array[Any]:
+    # DuckDB evaluates the UDF's annotations at registration, where `pa.Array[Any]` is not valid at run time.
+    def udf(values: Any) -> Any:
         uniques = pc.unique(values)
         mapped = pa.array([None if v is None else fn(v) for v in uniques.to_pylist()], pa.string())
         return pc.take(mapped, pc.index_in(values, value_set=uniques))
@@ -252,8 +257,15 @@ def _normalise_sql(item: _Input) -> str:
     def bad_number(col: str) -> str:
         return f"({nonblank(col)} IS NOT NULL AND try_cast(try_cast({nonblank(col)} AS DOUBLE) AS BIGINT) IS NULL)"
 
-    ids = ("post_id", "account_id", "repost_of_post_id", "repost_of_account_id", "reply_to_post_id",
-           "reply_to_account_id", "quote_of_post_id")
+    ids = (
+        "post_id",
+        "account_id",
+        "repost_of_post_id",
+        "repost_of_account_id",
+        "reply_to_post_id",
+        "reply_to_account_id",
+        "quote_of_post_id",
+    )
     return f"""
     WITH s AS (SELECT {_staging_select(staged)} FROM staged_relation),
     t AS (
@@ -275,18 +287,18 @@ def _normalise_sql(item: _Input) -> str:
         SELECT t.*,
             CASE
                 WHEN _error_reason IS NOT NULL THEN [_error_field, _error_reason]
-                WHEN {nonblank('platform')} IS NULL THEN ['platform', 'missing platform']
-                WHEN {nonblank('account_id')} IS NULL THEN ['account_id', 'missing account id']
+                WHEN {nonblank("platform")} IS NULL THEN ['platform', 'missing platform']
+                WHEN {nonblank("account_id")} IS NULL THEN ['account_id', 'missing account id']
                 WHEN _ent NOT IN ('post', 'account') THEN ['_entity', 'unknown entity ' || _ent]
-                WHEN _ent = 'post' AND {nonblank('post_id')} IS NULL THEN ['post_id', 'missing post id']
-                WHEN _ent = 'post' AND {nonblank('created_at')} IS NULL THEN ['created_at', 'missing time']
+                WHEN _ent = 'post' AND {nonblank("post_id")} IS NULL THEN ['post_id', 'missing post id']
+                WHEN _ent = 'post' AND {nonblank("created_at")} IS NULL THEN ['created_at', 'missing time']
                 WHEN _ent = 'post' AND _ts IS NULL THEN ['created_at',
                     'unparseable time ' || to_json(created_at)::VARCHAR || ' (expected {formats})']
                 WHEN _ent = 'post' AND _kind NOT IN ({kinds}) THEN ['kind',
                     'unknown kind ' || to_json(kind)::VARCHAR || ' (expected one of {kinds.replace("'", "")})']
-                WHEN {bad_number('followers')} THEN ['followers', 'not a whole number: ' || followers]
-                WHEN {bad_number('following')} THEN ['following', 'not a whole number: ' || following]
-                WHEN {nonblank('account_created_at')} IS NOT NULL AND _acct_ts IS NULL THEN ['account_created_at',
+                WHEN {bad_number("followers")} THEN ['followers', 'not a whole number: ' || followers]
+                WHEN {bad_number("following")} THEN ['following', 'not a whole number: ' || following]
+                WHEN {nonblank("account_created_at")} IS NOT NULL AND _acct_ts IS NULL THEN ['account_created_at',
                     'unparseable time ' || to_json(account_created_at)::VARCHAR]
                 WHEN _verified IS NOT NULL AND _verified <> ''
                      AND _verified NOT IN ('true', 'false', '1', '0', 'yes', 'no', 't', 'f')
@@ -295,7 +307,7 @@ def _normalise_sql(item: _Input) -> str:
         FROM t
     ),
     n AS (
-        SELECT r.*, list_transform({clean(ext('urls', normalise.URL_RE))}, lambda u: overt_url(trim(u))) AS _urls
+        SELECT r.*, list_transform({clean(ext("urls", normalise.URL_RE))}, lambda u: overt_url(trim(u))) AS _urls
         FROM r
     )
     SELECT
@@ -309,26 +321,26 @@ def _normalise_sql(item: _Input) -> str:
         {", ".join(f"{nonblank(c)} AS {c}" for c in ids)},
         _ts AS created_at,
         text,
-        {nonblank('lang')} AS lang,
+        {nonblank("lang")} AS lang,
         CASE WHEN _ent = 'post' THEN _kind END AS kind,
-        {clean('_urls')} AS urls,
-        {clean('list_transform(_urls, lambda u: overt_domain(u))')} AS domains,
-        {tags('hashtags', normalise.HASHTAG_RE)} AS hashtags,
-        {tags('mentions', normalise.MENTION_RE)} AS mentions,
-        {clean('list_transform(media, lambda m: trim(m))')} AS media,
+        {clean("_urls")} AS urls,
+        {clean("list_transform(_urls, lambda u: overt_domain(u))")} AS domains,
+        {tags("hashtags", normalise.HASHTAG_RE)} AS hashtags,
+        {tags("mentions", normalise.MENTION_RE)} AS mentions,
+        {clean("list_transform(media, lambda m: trim(m))")} AS media,
         {nonblank("ltrim(handle, '@')")} AS handle,
-        {nonblank('display_name')} AS display_name,
-        {nonblank('description')} AS description,
+        {nonblank("display_name")} AS display_name,
+        {nonblank("description")} AS description,
         _acct_ts AS account_created_at,
-        {nonblank('reported_location')} AS reported_location,
-        {nonblank('declared_lang')} AS declared_lang,
-        try_cast(try_cast({nonblank('followers')} AS DOUBLE) AS BIGINT) AS followers,
-        try_cast(try_cast({nonblank('following')} AS DOUBLE) AS BIGINT) AS following,
+        {nonblank("reported_location")} AS reported_location,
+        {nonblank("declared_lang")} AS declared_lang,
+        try_cast(try_cast({nonblank("followers")} AS DOUBLE) AS BIGINT) AS followers,
+        try_cast(try_cast({nonblank("following")} AS DOUBLE) AS BIGINT) AS following,
         CASE WHEN _verified IN ('true', '1', 'yes', 't') THEN true
              WHEN _verified IN ('false', '0', 'no', 'f') THEN false END AS verified,
-        {nonblank('profile_image')} AS profile_image,
-        {nonblank('label')} AS label,
-        {nonblank('campaign')} AS campaign
+        {nonblank("profile_image")} AS profile_image,
+        {nonblank("label")} AS label,
+        {nonblank("campaign")} AS campaign
     FROM n
     """
 
@@ -338,7 +350,7 @@ def _write_stage(con: duckdb.DuckDBPyConnection, item: _Input, dest: Path, progr
     staged_relation = item.staged.relation  # noqa: F841  (referenced by name in the SQL below)
     try:
         result = con.sql(_normalise_sql(item))
-        reader = result.fetch_record_batch(BATCH_ROWS)
+        reader = result.to_arrow_reader(BATCH_ROWS)
         with pq.ParquetWriter(dest, reader.schema) as writer:
             for batch in reader:
                 writer.write_batch(batch)
@@ -351,7 +363,9 @@ def _write_structural(con: duckdb.DuckDBPyConnection, item: _Input, dest: Path) 
     assert item.staged is not None
     rejects = item.staged.structural_rejects()
     fields: list[pa.Field[Any]] = [
-        pa.field("line", pa.int64()), pa.field("field", pa.string()), pa.field("reason", pa.string()),
+        pa.field("line", pa.int64()),
+        pa.field("field", pa.string()),
+        pa.field("reason", pa.string()),
         pa.field("raw", pa.string()),
     ]
     schema = pa.schema(fields)
@@ -364,9 +378,7 @@ def _register_inputs(con: duckdb.DuckDBPyConnection, plan: list[_Input], stage: 
     for item in plan:
         assert item.staged is not None
         rows.append((item.index, str(item.path), item.staged.header_lines, item.staged.line_is_ordinal))
-    con.execute(
-        "CREATE TEMP TABLE inputs (_input INTEGER, file VARCHAR, header_lines BIGINT, ordinal BOOLEAN)"
-    )
+    con.execute("CREATE TEMP TABLE inputs (_input INTEGER, file VARCHAR, header_lines BIGINT, ordinal BOOLEAN)")
     con.executemany("INSERT INTO inputs VALUES (?, ?, ?, ?)", rows)
     con.execute(
         f"CREATE TEMP TABLE structural AS SELECT _input, line, field, reason, raw "
@@ -391,7 +403,7 @@ def _register_inputs(con: duckdb.DuckDBPyConnection, plan: list[_Input], stage: 
                    CASE WHEN i.ordinal THEN s._line + i.header_lines + coalesce(l.shift, 0) ELSE s._line END
                    AS _line),
                i.file AS _file
-        FROM read_parquet('{_sql_str(str(stage))}/rows/*.parquet', union_by_name = true) s
+        FROM read_parquet('{_sql_str(str(stage))}/rows/*.parquet', union_by_name = true, file_row_number = true) s
         JOIN inputs i USING (_input)
         ASOF LEFT JOIN line_shift l ON s._input = l._input AND s._line > l.after_good
         """
@@ -404,13 +416,13 @@ def _sql_str(value: str) -> str:
 
 def _copy(con: duckdb.DuckDBPyConnection, query: str, dest: Path, columns: list[str], schema: pa.Schema) -> int:
     """Write *query* (whose columns are *columns*) to *dest* as Parquet with exactly *schema*; return rows."""
-    reader = con.sql(query).fetch_record_batch(BATCH_ROWS)
+    reader = con.sql(query).to_arrow_reader(BATCH_ROWS)
     rows = 0
     with pq.ParquetWriter(dest, schema) as writer:
         for batch in reader:
-            writer.write_batch(pa.RecordBatch.from_arrays(
-                [batch.column(c).cast(schema.field(c).type) for c in columns], schema=schema
-            ))
+            writer.write_batch(
+                pa.RecordBatch.from_arrays([batch.column(c).cast(schema.field(c).type) for c in columns], schema=schema)
+            )
             rows += batch.num_rows
     return rows
 
@@ -420,12 +432,12 @@ def _write_tables(con: duckdb.DuckDBPyConnection, tmp: Path) -> dict[str, int]:
     con.execute(
         """
         CREATE TEMP TABLE post_rank AS
-        SELECT _input, _line, _file, platform, post_id,
+        SELECT _input, file_row_number AS _row, _line, _file, platform, post_id,
                row_number() OVER w AS _rank,
                first_value(_file) OVER w AS _first_file, first_value(_line) OVER w AS _first_line
         FROM stage
         WHERE _reject_reason IS NULL AND _entity = 'post'
-        WINDOW w AS (PARTITION BY platform, post_id ORDER BY _input, _line)
+        WINDOW w AS (PARTITION BY platform, post_id ORDER BY _input, file_row_number)
         """
     )
     counts: dict[str, int] = {}
@@ -433,7 +445,7 @@ def _write_tables(con: duckdb.DuckDBPyConnection, tmp: Path) -> dict[str, int]:
         con,
         f"""
         SELECT {", ".join(f"s.{c}" for c in post_cols)}, struct_pack(file := s._file, line := s._line) AS source
-        FROM stage s JOIN post_rank r ON s._input = r._input AND s._line = r._line
+        FROM stage s JOIN post_rank r ON s._input = r._input AND s.file_row_number = r._row
         WHERE r._rank = 1
         ORDER BY s.created_at, s.platform, s.post_id
         """,
@@ -441,7 +453,11 @@ def _write_tables(con: duckdb.DuckDBPyConnection, tmp: Path) -> dict[str, int]:
         POSTS.names,
         POSTS.schema,
     )
-    key = "[CASE WHEN _entity = 'account' THEN 1 ELSE 0 END, epoch_us(coalesce(created_at, TIMESTAMPTZ 'epoch')), _input, _line]"
+    # Account files win over post rows; among post rows the latest post's profile wins.
+    key = (
+        "[CASE WHEN _entity = 'account' THEN 1 ELSE 0 END, epoch_us(coalesce(created_at, TIMESTAMPTZ 'epoch')), "
+        "_input, file_row_number]"
+    )
     profile = [c for c in ACCOUNTS.names if c not in ("platform", "account_id")]
     source_of = {c: (f"account_{c}" if c == "created_at" else c) for c in profile}
     aggregates = ", ".join(
@@ -509,7 +525,8 @@ def _input_records(con: duckdb.DuckDBPyConnection, plan: list[_Input]) -> list[I
         pr AS (SELECT _input, count(*) FILTER (WHERE _rank = 1) AS posts, count(*) FILTER (WHERE _rank > 1) AS dups
                FROM post_rank GROUP BY _input),
         sr AS (SELECT _input, count(*) AS n FROM structural GROUP BY _input)
-        SELECT i._input, coalesce(st.staged, 0) + coalesce(sr.n, 0), coalesce(pr.posts, 0), coalesce(st.account_rows, 0),
+        SELECT i._input, coalesce(st.staged, 0) + coalesce(sr.n, 0), coalesce(pr.posts, 0),
+               coalesce(st.account_rows, 0),
                coalesce(st.rejected, 0) + coalesce(sr.n, 0), coalesce(pr.dups, 0), st.first_at, st.last_at,
                coalesce(st.platforms, [])
         FROM inputs i LEFT JOIN st USING (_input) LEFT JOIN pr USING (_input) LEFT JOIN sr USING (_input)

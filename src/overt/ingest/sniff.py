@@ -38,11 +38,11 @@ def open_text(path: Path) -> IO[str]:
     kind = compression_of(path)
     raw: IO[bytes]
     if kind == "gzip":
-        raw = gzip.open(path, "rb")  # type: ignore[assignment]
+        raw = gzip.open(path, "rb")  # type: ignore[assignment]  # noqa: SIM115
     elif kind == "bz2":
-        raw = bz2.open(path, "rb")
+        raw = bz2.open(path, "rb")  # noqa: SIM115  (the caller closes the wrapper)
     elif kind == "xz":
-        raw = lzma.open(path, "rb")
+        raw = lzma.open(path, "rb")  # noqa: SIM115
     elif kind == "zstd":
         raise InputError(f"{path}: zstd-compressed JSON is not supported; decompress it first (zstd -d).")
     else:

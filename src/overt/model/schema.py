@@ -65,12 +65,27 @@ POSTS = Table(
     "posts",
     "One row per post, repost, reply or quote, de-duplicated on (platform, post_id).",
     (
-        Column("platform", _STR, "Platform the post was made on: twitter, bluesky, mastodon, telegram, facebook, ...", True),
-        Column("post_id", _STR, "Platform id of the post, as a string (hashed ids stay as given). "
-               "Where the source has no id, a stable id derived from the row's content.", True),
+        Column(
+            "platform",
+            _STR,
+            "Platform the post was made on: twitter, bluesky, mastodon, telegram, facebook, ...",
+            True,
+        ),
+        Column(
+            "post_id",
+            _STR,
+            "Platform id of the post, as a string (hashed ids stay as given). "
+            "Where the source has no id, a stable id derived from the row's content.",
+            True,
+        ),
         Column("account_id", _STR, "Platform id of the posting account, as a string.", True),
-        Column("created_at", _TIME, "When the post was made, in UTC. Sources without a zone are read in the "
-               "zone recorded in manifest.json (`assumed_timezone`).", True),
+        Column(
+            "created_at",
+            _TIME,
+            "When the post was made, in UTC. Sources without a zone are read in the "
+            "zone recorded in manifest.json (`assumed_timezone`).",
+            True,
+        ),
         Column("text", _STR, "Text of the post; for reposts the reposted text when the source gives it."),
         Column("lang", _STR, "Language of the post as the source states it (BCP 47 code or the source's name)."),
         Column("kind", _STR, "One of `post`, `repost`, `reply`, `quote`.", True),
@@ -79,19 +94,38 @@ POSTS = Table(
         Column("reply_to_post_id", _STR, "For a reply: the post replied to."),
         Column("reply_to_account_id", _STR, "For a reply: the account replied to."),
         Column("quote_of_post_id", _STR, "For a quote: the quoted post."),
-        Column("urls", _LIST, "Links in the post, normalised: lower-case scheme and host, no `www.`, no default "
-               "port, no fragment, tracking parameters (utm_*, fbclid, gclid, ...) removed, other parameters "
-               "sorted. A value that is not a web address is kept as given."),
-        Column("domains", _LIST, "Registrable domain of each URL (public suffix list, private suffixes "
-               "included, shipped offline), in the order of `urls`, without repeats."),
-        Column("hashtags", _LIST, "Hashtags without `#`, case-folded. Extracted from the text when the "
-               "source has no hashtag field."),
-        Column("mentions", _LIST, "Mentioned handles without `@`, case-folded. Extracted from the text when "
-               "the source has no mention field."),
+        Column(
+            "urls",
+            _LIST,
+            "Links in the post, normalised: lower-case scheme and host, no `www.`, no default "
+            "port, no fragment, tracking parameters (utm_*, fbclid, gclid, ...) removed, other parameters "
+            "sorted. A value that is not a web address is kept as given.",
+        ),
+        Column(
+            "domains",
+            _LIST,
+            "Registrable domain of each URL (public suffix list, private suffixes "
+            "included, shipped offline), in the order of `urls`, without repeats.",
+        ),
+        Column(
+            "hashtags",
+            _LIST,
+            "Hashtags without `#`, case-folded. Extracted from the text when the source has no hashtag field.",
+        ),
+        Column(
+            "mentions",
+            _LIST,
+            "Mentioned handles without `@`, case-folded. Extracted from the text when the source has no mention field.",
+        ),
         Column("media", _LIST, "Media ids or hashes (for example perceptual image hashes)."),
-        Column("source", _SOURCE, "Input file and line the row came from (line 1 is a CSV's header; a quoted "
-               "value spanning several physical lines counts as one line; for JSON, the line of the record "
-               "or its index in an array).", True),
+        Column(
+            "source",
+            _SOURCE,
+            "Input file and line the row came from (line 1 is a CSV's header; a quoted "
+            "value spanning several physical lines counts as one line; for JSON, the line of the record "
+            "or its index in an array).",
+            True,
+        ),
     ),
 )
 
@@ -154,7 +188,14 @@ def render_markdown() -> str:
         "",
     ]
     for table in TABLES.values():
-        out += [f"## `{table.name}`", "", table.doc, "", "| column | type | required | meaning |", "|---|---|---|---|"]
+        out += [
+            f"## `{table.name}`",
+            "",
+            table.doc,
+            "",
+            "| column | type | required | meaning |",
+            "|---|---|---|---|",
+        ]
         for c in table.columns:
             out.append(f"| `{c.name}` | `{c.type}` | {'yes' if c.required else ''} | {c.doc} |")
         out.append("")

@@ -50,13 +50,31 @@ if TYPE_CHECKING:
     from overt.ingest.mapping import Mapping
 
 POST_COLUMNS = (
-    "platform", "post_id", "account_id", "created_at", "text", "lang", "kind", "repost_of_post_id",
-    "repost_of_account_id", "reply_to_post_id", "reply_to_account_id", "quote_of_post_id",
+    "platform",
+    "post_id",
+    "account_id",
+    "created_at",
+    "text",
+    "lang",
+    "kind",
+    "repost_of_post_id",
+    "repost_of_account_id",
+    "reply_to_post_id",
+    "reply_to_account_id",
+    "quote_of_post_id",
 )
 LIST_COLUMNS = ("urls", "hashtags", "mentions", "media")
 ACCOUNT_COLUMNS = (
-    "handle", "display_name", "description", "account_created_at", "reported_location", "declared_lang",
-    "followers", "following", "verified", "profile_image",
+    "handle",
+    "display_name",
+    "description",
+    "account_created_at",
+    "reported_location",
+    "declared_lang",
+    "followers",
+    "following",
+    "verified",
+    "profile_image",
 )
 LABEL_COLUMNS = ("label", "campaign")
 META_COLUMNS = ("_line", "_entity", "_error_field", "_error_reason", "_raw")

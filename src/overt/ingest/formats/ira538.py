@@ -69,7 +69,7 @@ class IRA538Reader(Reader):
 
         post_type = f"upper(trim(coalesce({col('post_type')}, '')))"
         kind = f"""CASE
-            WHEN {post_type} IN ('R', 'RETWEET') OR trim(coalesce({col('retweet')}, '')) = '1' THEN 'repost'
+            WHEN {post_type} IN ('R', 'RETWEET') OR trim(coalesce({col("retweet")}, '')) = '1' THEN 'repost'
             WHEN {post_type} IN ('Q', 'QUOTE_TWEET') THEN 'quote'
             WHEN {post_type} = '' THEN 'post'
             ELSE {post_type} END"""
@@ -79,7 +79,9 @@ class IRA538Reader(Reader):
         derived_id = f"'ira538:' || md5(concat_ws(chr(31), {every_column}))"
         post_id = f"coalesce(nullif(trim({col('tweet_id')}), ''), {derived_id})" if "tweet_id" in cols else derived_id
         label = (
-            f"{ident('account_category')} AS label, 'ira' AS campaign" if "account_category" in cols else "NULL AS label"
+            f"{ident('account_category')} AS label, 'ira' AS campaign"
+            if "account_category" in cols
+            else "NULL AS label"
         )
         select = f"""
             'twitter' AS platform,

@@ -72,22 +72,21 @@ class TwitterIOReader(Reader):
         retweet = f"lower(trim(coalesce({col('is_retweet')}, ''))) IN ('true', '1', 't', 'yes')"
         select = f"""
             'twitter' AS platform,
-            {col('tweetid')} AS post_id,
-            {col('userid')} AS account_id,
-            {col('tweet_time')} AS created_at,
-            {col('tweet_text')} AS text,
-            {col('tweet_language')} AS lang,
+            {col("tweetid")} AS post_id,
+            {col("userid")} AS account_id,
+            {col("tweet_time")} AS created_at,
+            {col("tweet_text")} AS text,
+            {col("tweet_language")} AS lang,
             CASE WHEN {retweet} THEN 'repost' END AS kind,
-            CASE WHEN {retweet} THEN {col('retweet_tweetid')} END AS repost_of_post_id,
-            CASE WHEN {retweet} THEN {col('retweet_userid')} END AS repost_of_account_id,
-            {col('in_reply_to_tweetid')} AS reply_to_post_id,
-            {col('in_reply_to_userid')} AS reply_to_account_id,
-            {col('quoted_tweet_tweetid')} AS quote_of_post_id,
-            {sql_bracket_list(col('urls')) if 'urls' in cols else 'NULL'} AS urls,
-            {sql_bracket_list(col('hashtags')) if 'hashtags' in cols else 'NULL'} AS hashtags,
-            {sql_bracket_list(col('user_mentions')) if 'user_mentions' in cols else 'NULL'} AS mentions,
+            CASE WHEN {retweet} THEN {col("retweet_tweetid")} END AS repost_of_post_id,
+            CASE WHEN {retweet} THEN {col("retweet_userid")} END AS repost_of_account_id,
+            {col("in_reply_to_tweetid")} AS reply_to_post_id,
+            {col("in_reply_to_userid")} AS reply_to_account_id,
+            {col("quoted_tweet_tweetid")} AS quote_of_post_id,
+            {sql_bracket_list(col("urls")) if "urls" in cols else "NULL"} AS urls,
+            {sql_bracket_list(col("hashtags")) if "hashtags" in cols else "NULL"} AS hashtags,
+            {sql_bracket_list(col("user_mentions")) if "user_mentions" in cols else "NULL"} AS mentions,
             {account},
             {labels}
         """
         return stage_csv(con, path, head, select, created_at=times, account_created_at=dates)
-

@@ -143,8 +143,9 @@ class TwitterV1Reader(Reader):
     Reads JSON lines of statuses (the filter and sample streams, REST timelines and search results saved
     one status per line, as twarc 1 writes them) and JSON arrays of statuses. Both the classic
     ``tweet_mode=extended`` layout (``full_text``) and the streaming compatibility layout
-    (``extended_tweet``) are read; the longest text wins. A retweet's text and entities come from its
-    ``retweeted_status``; the authors of retweeted and quoted statuses become account rows.
+    (``extended_tweet``) are read; the longest text wins. A retweet's text is that of its
+    ``retweeted_status``, its entities those of both; authors of retweeted and quoted statuses become
+    account rows.
 
     Cannot read: the search envelope ``{"statuses": [...], "search_metadata": ...}`` (save its statuses one
     per line), v2 tweets (use ``x-api-v2``), and the retweeted and quoted statuses as posts of their own

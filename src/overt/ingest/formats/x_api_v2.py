@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     import duckdb
 
 PLATFORM = "twitter"
-#: Keys a v2 response envelope may have; twarc adds ``__twarc`` (collection metadata).
-_RESPONSE_KEYS = frozenset({"data", "includes", "meta", "errors", "__twarc"})
+#: Keys a v2 response envelope may have: filtered-stream lines add ``matching_rules``, twarc adds ``__twarc``.
+_RESPONSE_KEYS = frozenset({"data", "includes", "meta", "errors", "matching_rules", "__twarc"})
 #: v1.1 status keys; a v2 tweet never has them, which keeps this reader apart from ``twitter-v1``.
 _V1_KEYS = frozenset({"user", "id_str"})
 _PROBLEM = "https://api.twitter.com/2/problems/"
@@ -183,7 +183,7 @@ def _map(record: Any) -> Iterator[dict[str, Any]]:
         raise RecordError(
             None, f"expected a JSON object (X API v2 tweet or response), got {type(record).__name__}"
         )
-    if record.keys() & {"data", "includes", "errors"}:
+    if record.keys() & {"data", "includes", "errors", "meta"}:
         return _response(record)
     if record.keys() & {"id", "author_id", "text"}:
         return _flattened(record)
@@ -198,10 +198,13 @@ class XApiV2Reader(Reader):
     (twarc2 ``flatten``), a JSON array of either, or one JSON document of either. Every tweet in ``data``
     becomes a post; users in ``includes.users`` who wrote none of them become account rows.
 
-    Cannot read: v1.1 statuses (use ``twitter-v1``), the compliance and streaming rule envelopes
-    (``matching_rules`` is ignored, not an error), and ``includes.tweets`` as posts of their own: they were
-    not matched by the collection, so they only supply the text and author of what the collected tweets
-    retweet. Polls, places and media objects in ``includes`` are not read; media keys are kept as ids.
+    Filtered-stream lines are read like responses (their ``matching_rules`` is not kept). A retweet gets the
+    whole text of the retweeted tweet when ``includes.tweets`` (or the flattened reference) holds it.
+
+    Cannot read: v1.1 statuses (use ``twitter-v1``), compliance job files, and ``includes.tweets`` as posts
+    of their own: the collection did not match them, so they only supply the text and author of what the
+    collected tweets retweet. Polls, places, media objects and metrics are not read; media keys are kept
+    as ids.
     """
 
     name = "x-api-v2"
