@@ -181,7 +181,8 @@ def _print_summary(folder: Path, manifest: Manifest) -> None:
         console.print("Top hashtags: " + ", ".join(f"#{h} {n:,}" for h, n in top))
     if manifest.rows_rejected or manifest.rows_duplicate:
         reasons = ds.connection.execute(
-            "SELECT coalesce(field, '-') AS f, regexp_replace(reason, '[\"(].*', '') AS r, count(*) AS n "
+            "SELECT coalesce(field, '-') AS f, CASE WHEN starts_with(reason, 'duplicate post id ') "
+            "THEN 'duplicate post id' ELSE regexp_replace(reason, '[\"(:].*', '') END AS r, count(*) AS n "
             "FROM read_parquet($p) GROUP BY ALL ORDER BY n DESC LIMIT 5",
             {"p": str(folder / "rejects.parquet")},
         ).fetchall()

@@ -241,15 +241,16 @@ def _normalise_sql(item: _Input) -> str:
     def ext(col: str, pattern: str) -> str:
         return f"coalesce({col}, {normalise.sql_extract('text', pattern)})"
 
-    def clean(expr: str) -> str:
-        # Drop blanks and repeats inside a list, keeping first occurrences in order.
-        return (
-            f"list_filter(list_filter({expr}, lambda x: x IS NOT NULL AND x <> ''), "
-            f"lambda x, i: list_position(list_filter({expr}, lambda y: y IS NOT NULL AND y <> ''), x) = i)"
-        )
+    def blanks_out(expr: str) -> str:
+        return f"list_filter({expr}, lambda x: x IS NOT NULL AND x <> '')"
+
+    def unique(column: str) -> str:
+        # Repeats out, first occurrences kept in order. Only ever applied to a column, never to an expression:
+        # inside the lambda an expression would be evaluated again for every element.
+        return f"list_filter({column}, lambda x, i: list_position({column}, x) = i)"
 
     def tags(col: str, pattern: str) -> str:
-        return clean(f"list_transform({ext(col, pattern)}, lambda h: lower(ltrim(trim(h), '#＃@＠')))")
+        return blanks_out(f"list_transform({ext(col, pattern)}, lambda h: lower(ltrim(trim(h), '#＃@＠')))")
 
     def nonblank(col: str) -> str:
         return f"nullif(trim({col}), '')"
@@ -307,8 +308,24 @@ def _normalise_sql(item: _Input) -> str:
         FROM t
     ),
     n AS (
-        SELECT r.*, list_transform({clean(ext("urls", normalise.URL_RE))}, lambda u: overt_url(trim(u))) AS _urls
+        SELECT r.*,
+            list_transform(
+                {blanks_out(f"list_transform({ext('urls', normalise.URL_RE)}, lambda u: trim(u))")},
+                lambda u: {normalise.sql_normalise_url("u")}
+            ) AS _urls0,
+            {tags("hashtags", normalise.HASHTAG_RE)} AS _hashtags0,
+            {tags("mentions", normalise.MENTION_RE)} AS _mentions0,
+            {blanks_out("list_transform(media, lambda m: trim(m))")} AS _media0
         FROM r
+    ),
+    u AS (
+        SELECT n.*, {unique("_urls0")} AS _urls, {unique("_hashtags0")} AS _hashtags,
+            {unique("_mentions0")} AS _mentions, {unique("_media0")} AS _media
+        FROM n
+    ),
+    d AS (
+        SELECT u.*, {blanks_out(f"list_transform(_urls, lambda x: {normalise.sql_domain('x')})")} AS _domains0
+        FROM u
     )
     SELECT
         {item.index}::INTEGER AS _input,
@@ -323,11 +340,11 @@ def _normalise_sql(item: _Input) -> str:
         text,
         {nonblank("lang")} AS lang,
         CASE WHEN _ent = 'post' THEN _kind END AS kind,
-        {clean("_urls")} AS urls,
-        {clean("list_transform(_urls, lambda u: overt_domain(u))")} AS domains,
-        {tags("hashtags", normalise.HASHTAG_RE)} AS hashtags,
-        {tags("mentions", normalise.MENTION_RE)} AS mentions,
-        {clean("list_transform(media, lambda m: trim(m))")} AS media,
+        _urls AS urls,
+        {unique("_domains0")} AS domains,
+        _hashtags AS hashtags,
+        _mentions AS mentions,
+        _media AS media,
         {nonblank("ltrim(handle, '@')")} AS handle,
         {nonblank("display_name")} AS display_name,
         {nonblank("description")} AS description,
@@ -341,7 +358,7 @@ def _normalise_sql(item: _Input) -> str:
         {nonblank("profile_image")} AS profile_image,
         {nonblank("label")} AS label,
         {nonblank("campaign")} AS campaign
-    FROM n
+    FROM d
     """
 
 

@@ -14,7 +14,9 @@ from overt.ingest.normalise import (
     TimeFormat,
     normalise_url,
     registrable_domain,
+    sql_domain,
     sql_extract,
+    sql_normalise_url,
 )
 from tests.strategies import urls
 
@@ -66,17 +68,46 @@ def test_same_resource_same_string(url):
 
 
 @pytest.mark.parametrize(
-    ("url", "domain"),
+    ("host", "domain"),
     [
-        ("https://news.bbc.co.uk/x", "bbc.co.uk"),
-        ("https://rt.com/news", "rt.com"),
-        ("https://someone.blogspot.com/post", "someone.blogspot.com"),  # private suffix: the blog is the site
-        ("http://127.0.0.1:8000/", "127.0.0.1"),
+        ("news.bbc.co.uk", "bbc.co.uk"),
+        ("RT.com", "rt.com"),
+        ("someone.blogspot.com", "someone.blogspot.com"),  # private suffix: the blog is the site
+        ("127.0.0.1", "127.0.0.1"),
+        ("[::1]", "::1"),
+        ("localhost", None),
+    ],
+)
+def test_registrable_domain(host, domain):
+    assert registrable_domain(host) == domain
+
+
+def _sql(expr: str, value: str) -> object:
+    con = duckdb.connect()
+    con.create_function("overt_url", lambda v: "PYTHON:" + v, ["VARCHAR"], "VARCHAR")
+    con.create_function("overt_domain", lambda v: "DOMAIN:" + v, ["VARCHAR"], "VARCHAR")
+    return con.execute(f"SELECT {expr}", {"v": value}).fetchall()[0][0]
+
+
+@given(st.one_of(urls, st.from_regex(r"https?://[a-z0-9.-]{1,12}(/[A-Za-z0-9_~/.-]{0,12})?", fullmatch=True)))
+def test_sql_fast_path_only_skips_urls_that_are_already_normal(url):
+    # The SQL skips the Python normaliser for links that are already normal; it must never skip one that is not.
+    result = _sql(sql_normalise_url("$v"), url)
+    if not str(result).startswith("PYTHON:"):
+        assert normalise_url(url) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("https://t.co/abc", "t.co"),
+        ("https://user:pw@example.com:8080/x?y#z", "example.com"),
+        ("http://[::1]:8080/", "[::1]"),
         ("not a url", None),
     ],
 )
-def test_registrable_domain(url, domain):
-    assert registrable_domain(url) == domain
+def test_sql_domain_takes_the_host(url, host):
+    assert _sql(sql_domain("$v"), url) == (None if host is None else "DOMAIN:" + host)
 
 
 def _extract(pattern: str, text: str) -> list[str]:
