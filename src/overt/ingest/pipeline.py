@@ -407,10 +407,15 @@ def _register_inputs(con: duckdb.DuckDBPyConnection, plan: list[_Input], stage: 
     con.execute(
         """
         CREATE TEMP TABLE line_shift AS
-        SELECT s._input, (s.line - i.header_lines) - row_number() OVER w AS after_good, row_number() OVER w AS shift
-        FROM structural s JOIN inputs i USING (_input)
-        WHERE i.ordinal
-        WINDOW w AS (PARTITION BY s._input ORDER BY s.line)
+        SELECT _input, after_good, max(shift) AS shift  -- consecutive rejects share after_good: take them all
+        FROM (
+            SELECT s._input, (s.line - i.header_lines) - row_number() OVER w AS after_good,
+                   row_number() OVER w AS shift
+            FROM structural s JOIN inputs i USING (_input)
+            WHERE i.ordinal
+            WINDOW w AS (PARTITION BY s._input ORDER BY s.line)
+        )
+        GROUP BY ALL
         """
     )
     con.execute(

@@ -196,3 +196,11 @@ def test_every_row_is_a_post_or_a_reject_never_both_never_neither(tmp_path_facto
     reject_lines = [r["line"] for r in rows(ds.rejects)]
     assert sorted(post_lines + reject_lines) == list(range(2, len(records) + 2))
     assert ds.manifest.rows_in == len(records)
+
+
+def test_consecutive_structural_rejects_shift_lines_by_all_of_them(tmp_path, ingest):
+    broken = "x,y" + ",z" * 40
+    src = _write(tmp_path / "t.csv", [broken, broken, _tweet("1"), broken, broken, broken, _tweet("2")])
+    ds = ingest(src, format="twitter-io", max_reject_rate=1)
+    assert {p["post_id"]: p["source"]["line"] for p in rows(ds.posts)} == {"1": 4, "2": 8}
+    assert [r["line"] for r in rows(ds.rejects.order("line"))] == [2, 3, 5, 6, 7]

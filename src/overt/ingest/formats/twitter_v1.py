@@ -93,12 +93,8 @@ def _post(status: dict[str, Any]) -> dict[str, Any]:
         "created_at": as_str(status.get("created_at")),
         "text": _text(status),
         "lang": as_str(status.get("lang")),
-        "reply_to_post_id": as_str(
-            status.get("in_reply_to_status_id_str") or status.get("in_reply_to_status_id")
-        ),
-        "reply_to_account_id": as_str(
-            status.get("in_reply_to_user_id_str") or status.get("in_reply_to_user_id")
-        ),
+        "reply_to_post_id": as_str(status.get("in_reply_to_status_id_str") or status.get("in_reply_to_status_id")),
+        "reply_to_account_id": as_str(status.get("in_reply_to_user_id_str") or status.get("in_reply_to_user_id")),
         "quote_of_post_id": as_str(status.get("quoted_status_id_str") or _id(status.get("quoted_status"))),
         **_profile(status.get("user")),
     }

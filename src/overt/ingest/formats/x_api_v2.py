@@ -180,9 +180,7 @@ def _flattened(tweet: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def _map(record: Any) -> Iterator[dict[str, Any]]:
     if not isinstance(record, dict):
-        raise RecordError(
-            None, f"expected a JSON object (X API v2 tweet or response), got {type(record).__name__}"
-        )
+        raise RecordError(None, f"expected a JSON object (X API v2 tweet or response), got {type(record).__name__}")
     if record.keys() & {"data", "includes", "errors", "meta"}:
         return _response(record)
     if record.keys() & {"id", "author_id", "text"}:
