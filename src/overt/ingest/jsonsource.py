@@ -52,40 +52,58 @@ STAGING_SCHEMA = pa.schema([(name, _arrow_type(t)) for name, t in STAGING.items(
 def iter_records(head: Head) -> Iterator[tuple[int, Any, str | None]]:
     """Yield ``(line, record, error)`` for every record of the file.
 
-    A file whose first non-blank character is ``[`` is one JSON array (line = 1-based index in the array,
-    as a streaming parser cannot tell physical lines); otherwise every non-blank line is one JSON value.
-    A JSON document that is a single object yields that object once, with line 1.
+    - JSON lines of objects (the first non-blank line is a whole JSON object): one record per non-blank line,
+      numbered by physical line.
+    - JSON lines of arrays (pages of results, one page per line; also a compact one-line array): one record
+      per element, numbered 1, 2, ... across the file so that every record has its own number; a line that
+      does not parse takes the next number and its reason names the physical line.
+    - One JSON document (pretty-printed): an array yields its elements numbered by position, an object
+      yields itself with number 1.
     """
-    first = head.text.lstrip()[:1]
-    if first == "[" or (first == "{" and isinstance(head.json, dict) and _single_document(head)):
+    mode = _layout(head)
+    if mode == "document":
         with open_text(head.path) as f:
             try:
                 document = json.load(f)
             except json.JSONDecodeError as exc:
-                yield exc.lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})"
+                yield exc.lineno, None, f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
                 return
-        items = document if isinstance(document, list) else [document]
-        for i, item in enumerate(items, start=1):
+        for i, item in enumerate(document if isinstance(document, list) else [document], start=1):
             yield i, item, None
         return
+    position = 0
     with open_text(head.path) as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
+        for physical, line in enumerate(f, start=1):
+            text = line.rstrip("\r\n")
+            if not text.strip():
                 continue
             try:
-                yield number, json.loads(line.rstrip("\r\n")), None
+                value = json.loads(text)
             except json.JSONDecodeError as exc:
-                yield number, line.rstrip("\r\n"), f"invalid JSON: {exc.msg} (column {exc.colno})"
+                position += 1
+                where = f" on line {physical}" if mode == "pages" else ""
+                yield (
+                    (position if mode == "pages" else physical),
+                    text,
+                    (f"invalid JSON{where}: {exc.msg} (column {exc.colno})"),
+                )
+                continue
+            if mode == "lines":
+                yield physical, value, None
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                position += 1
+                yield position, item, None
 
 
-def _single_document(head: Head) -> bool:
-    """Whether a file starting with '{' is one (possibly pretty-printed) JSON document rather than JSON lines."""
+def _layout(head: Head) -> str:
+    """``lines`` (JSON lines of objects), ``pages`` (JSON lines of arrays) or ``document`` (one JSON value)."""
     first_line = head.text.lstrip().split("\n", 1)[0]
     try:
-        json.loads(first_line)
+        value = json.loads(first_line)
     except json.JSONDecodeError:
-        return True
-    return False
+        return "document"
+    return "pages" if isinstance(value, list) else "lines"
 
 
 def stage_json(

@@ -121,9 +121,9 @@ POSTS = Table(
         Column(
             "source",
             _SOURCE,
-            "Input file and line the row came from (line 1 is a CSV's header; a quoted "
-            "value spanning several physical lines counts as one line; for JSON, the line of the record "
-            "or its index in an array).",
+            "Input file and line the row came from. CSV: line 1 is the header, and a quoted value spanning "
+            "several physical lines counts as one line. JSON lines: the physical line. A JSON array (one "
+            "document, or one page of results per line): the record's 1-based position in the file.",
             True,
         ),
     ),
