@@ -92,20 +92,25 @@ def test_cnt_coretweet_fixture(shared_data, ingest):
     assert ds.accounts.count("*").fetchall() == [(9,)]
 
 
-def test_hk2021_with_the_example_mappings(shared_data, ingest):
+def test_hk2021_posts_and_accounts_in_one_run_with_one_mapping_each(shared_data, ingest):
     folder = shared_data / "organic_hk2021_academictwitter"
-    posts = ingest(folder / "posts.csv.gz", mapping=EXAMPLES / "hk2021.toml")
-    _accounted(posts, 7_919, 7_919, 0, 0)
-    kinds = dict(posts.posts.aggregate("kind, count(*)", "kind").fetchall())
+    ds = ingest(
+        folder / "posts.csv.gz",
+        folder / "accounts.csv.gz",
+        mapping=[EXAMPLES / "hk2021.toml", EXAMPLES / "hk2021-accounts.toml"],
+    )
+    posts, accounts = ds.manifest.inputs
+    assert (posts.rows_in, posts.posts, posts.rejected, posts.duplicates) == (7_919, 7_919, 0, 0)
+    assert (accounts.rows_in, accounts.account_rows, accounts.rejected) == (3_803, 3_803, 0)
+    assert posts.mapping == str(EXAMPLES / "hk2021.toml") and len(posts.mapping_sha256 or "") == 64
+    kinds = dict(ds.posts.aggregate("kind, count(*)", "kind").fetchall())
     assert kinds == {"post": 1_741, "repost": 2_523, "reply": 3_386, "quote": 269}
-    assert posts.posts.aggregate(
+    assert ds.posts.aggregate(
         "count(repost_of_post_id), count(quote_of_post_id), count(reply_to_post_id), count(repost_of_account_id)"
     ).fetchall() == [(2_523, 269, 3_386, 2_523)]
-    accounts = ingest(folder / "accounts.csv.gz", mapping=EXAMPLES / "hk2021-accounts.toml")
-    [record] = accounts.manifest.inputs
-    assert (record.rows_in, record.account_rows, record.rejected) == (3_803, 3_803, 0)
-    # The two files fit together: every post author has a profile row.
-    authors = {r["account_id"] for r in rows(posts.accounts)}
-    profiles = {r["account_id"] for r in rows(accounts.accounts)}
-    assert len(authors) == 2_741
-    assert authors <= profiles
+    # The two files fit together: every post author has a profile row (and referenced authors too).
+    assert ds.manifest.tables["accounts"] == 3_803
+    no_profile = ds.connection.sql(
+        f"SELECT count(*) FROM read_parquet('{ds.path}/accounts.parquet') WHERE created_at IS NULL"
+    ).fetchall()[0][0]
+    assert no_profile == 0

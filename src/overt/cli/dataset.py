@@ -73,7 +73,9 @@ def _fail(exc: OvertError) -> None:
     "--mapping",
     "-m",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    help="TOML file mapping source columns to canonical ones (implies --format table).",
+    multiple=True,
+    help="TOML file mapping source columns to canonical ones (implies --format table). Give it once for "
+    "all inputs, or once per input in the same order.",
 )
 @click.option(
     "--max-reject-rate",
@@ -89,7 +91,7 @@ def ingest_command(
     inputs: tuple[Path, ...],
     out: Path,
     fmt: str | None,
-    mapping: Path | None,
+    mapping: tuple[Path, ...],
     max_reject_rate: float,
     timezone: str | None,
     overwrite: bool,
@@ -108,7 +110,7 @@ def ingest_command(
                 list(inputs),
                 out,
                 format=fmt,
-                mapping=mapping,
+                mapping=mapping or None,
                 max_reject_rate=max_reject_rate,
                 timezone=timezone,
                 overwrite=overwrite,

@@ -41,6 +41,9 @@ class InputRecord:
     platforms: list[str]
     #: Zone assumed for times written without an offset (None when the times carry one).
     assumed_timezone: str | None
+    #: The ``--mapping`` file the input was read with (``table`` format), and its SHA-256.
+    mapping: str | None = None
+    mapping_sha256: str | None = None
 
 
 @dataclass

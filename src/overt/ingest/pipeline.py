@@ -61,6 +61,7 @@ class _Input:
     path: Path
     format: str
     head: Head
+    mapping: Mapping | None = None
     staged: Staged | None = None
 
 
@@ -69,7 +70,7 @@ def build_dataset(
     out: str | os.PathLike[str],
     *,
     format: str | None = None,
-    mapping: str | os.PathLike[str] | Mapping | None = None,
+    mapping: str | os.PathLike[str] | Mapping | Sequence[str | os.PathLike[str] | Mapping] | None = None,
     max_reject_rate: float = DEFAULT_MAX_REJECT_RATE,
     timezone: str | None = None,
     overwrite: bool = False,
@@ -88,7 +89,8 @@ def build_dataset(
     format:
         Force this format for every input (see :data:`overt.ingest.formats.FORMATS`).
     mapping:
-        A mapping TOML file (or loaded :class:`~overt.ingest.mapping.Mapping`); implies ``format="table"``.
+        A mapping TOML file (or loaded :class:`~overt.ingest.mapping.Mapping`) for every input, or one per
+        input in the order of *inputs*; implies ``format="table"``.
     max_reject_rate:
         Fail when more than this share of input rows (0..1) is rejected. Duplicates do not count.
     timezone:
@@ -114,31 +116,29 @@ def build_dataset(
     out = Path(out)
     if out.exists() and not overwrite:
         raise InputError(f"{out}: already exists; choose another --out or pass --overwrite.")
-    loaded_mapping = load_mapping(mapping) if mapping is not None and not isinstance(mapping, Mapping) else mapping
-    if loaded_mapping is not None and format not in (None, "table"):
+    mappings = _load_mappings(mapping, len(inputs))
+    if mappings and format not in (None, "table"):
         raise InputError(f"--mapping is for --format table; it cannot be combined with --format {format}.")
     if format is not None and format not in FORMATS:
         raise InputError(f"Unknown format {format!r}. Known formats: {', '.join(FORMATS)}.")
-    chosen = "table" if loaded_mapping is not None else format
-    if chosen == "table" and loaded_mapping is None:
-        raise InputError("--format table needs --mapping FILE.toml (see docs/formats.md).")
+    chosen = "table" if mappings else format
+    if chosen == "table" and not mappings:
+        raise InputError("--format table needs --mapping FILE.toml (see docs/formats/table.md).")
 
     plan = []
     for i, raw in enumerate(inputs):
         path = Path(raw)
         head = read_head(path)
         name = chosen or detect_format(head)
-        if chosen:
-            reader_ok = get_reader(name).sniff(head) if name != "table" else True
-            if not reader_ok:
-                logger.warning("%s does not look like format %s; reading it as asked", path, name)
-        plan.append(_Input(index=i, path=path, format=name, head=head))
+        if chosen and name != "table" and not get_reader(name).sniff(head):
+            logger.warning("%s does not look like format %s; reading it as asked", path, name)
+        plan.append(_Input(i, path, name, head, mappings[i] if mappings else None))
 
     progress = progress or _NoProgress()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
-        manifest = _run(plan, tmp, loaded_mapping, timezone, max_reject_rate, memory_limit, progress)
+        manifest = _run(plan, tmp, timezone, max_reject_rate, memory_limit, progress)
         for scratch in ("stage", "spill"):
             shutil.rmtree(tmp / scratch, ignore_errors=True)
         if out.exists():
@@ -148,6 +148,24 @@ def build_dataset(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return manifest
+
+
+def _load_mappings(
+    mapping: str | os.PathLike[str] | Mapping | Sequence[str | os.PathLike[str] | Mapping] | None, n_inputs: int
+) -> list[Mapping]:
+    """One loaded mapping per input (empty without mappings): one for all inputs, or one each."""
+    if mapping is None:
+        return []
+    given = [mapping] if isinstance(mapping, str | os.PathLike | Mapping) else list(mapping)
+    loaded = [m if isinstance(m, Mapping) else load_mapping(m) for m in given]
+    if len(loaded) == 1:
+        return loaded * n_inputs
+    if len(loaded) != n_inputs:
+        raise InputError(
+            f"Got {len(loaded)} mappings for {n_inputs} inputs: give one mapping for every input, "
+            "or one per input in the same order."
+        )
+    return loaded
 
 
 def _connect(tmp: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:
@@ -181,7 +199,6 @@ def _arrow_map(fn: Callable[[str], str | None]) -> Callable[[Any], Any]:
 def _run(
     plan: list[_Input],
     tmp: Path,
-    mapping: Mapping | None,
     timezone: str | None,
     max_reject_rate: float,
     memory_limit: str,
@@ -194,7 +211,7 @@ def _run(
     try:
         for item in plan:
             reader = get_reader(item.format)
-            item.staged = reader.stage(item.head, con, Options(mapping=mapping, timezone=timezone))
+            item.staged = reader.stage(item.head, con, Options(mapping=item.mapping, timezone=timezone))
             progress.start(f"{item.path.name} ({item.format})")
             _write_stage(con, item, stage / "rows" / f"{item.index}.parquet", progress)
             _write_structural(con, item, stage / "structural" / f"{item.index}.parquet")
@@ -576,6 +593,8 @@ def _input_records(con: duckdb.DuckDBPyConnection, plan: list[_Input]) -> list[I
                 last_at=last_at.isoformat() if last_at else None,
                 platforms=sorted(p for p in platforms if p),
                 assumed_timezone=None if tf.has_zone or tf.formats[0].startswith("epoch") else tf.timezone,
+                mapping=None if item.mapping is None else str(item.mapping.path),
+                mapping_sha256=None if item.mapping is None else file_sha256(item.mapping.path),
             )
         )
     return records

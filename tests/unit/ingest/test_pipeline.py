@@ -204,3 +204,9 @@ def test_consecutive_structural_rejects_shift_lines_by_all_of_them(tmp_path, ing
     ds = ingest(src, format="twitter-io", max_reject_rate=1)
     assert {p["post_id"]: p["source"]["line"] for p in rows(ds.posts)} == {"1": 4, "2": 8}
     assert [r["line"] for r in rows(ds.rejects.order("line"))] == [2, 3, 5, 6, 7]
+
+
+def test_mapping_count_must_match_inputs(tmp_path):
+    mapping = DATA / "table" / next(p.name for p in (DATA / "table").glob("*.toml"))
+    with pytest.raises(InputError, match="Got 2 mappings for 3 inputs: give one mapping for every input"):
+        build_dataset([TWEETS] * 3, tmp_path / "out", mapping=[mapping, mapping])
