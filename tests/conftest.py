@@ -6,6 +6,8 @@ import duckdb
 import pytest
 
 from overt import build_dataset, read_dataset
+from overt.ingest.formats import Head, Options, Reader
+from overt.ingest.sniff import read_head
 
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"
@@ -36,3 +38,18 @@ def ingest(tmp_path: Path):
 def rows(relation: duckdb.DuckDBPyRelation) -> list[dict]:
     """All rows of a relation as dicts."""
     return relation.to_arrow_table().to_pylist()
+
+
+def by_id(relation: duckdb.DuckDBPyRelation, key: str = "post_id") -> dict[str, dict]:
+    """Rows of a relation keyed by *key*."""
+    return {r[key]: r for r in rows(relation)}
+
+
+def head_of(value: object) -> Head:
+    """A sniffing head holding just a parsed JSON value."""
+    return Head(path=Path("inline.json"), text="", columns=None, delimiter=None, json=value)
+
+
+def staged_rows(reader: Reader, path: Path) -> list[dict]:
+    """Staging rows of *path* as *reader* hands them to the pipeline (before normalisation)."""
+    return reader.stage(read_head(path), duckdb.connect(), Options()).relation.to_arrow_table().to_pylist()

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,13 +8,10 @@ from typing import Any
 import pytest
 
 from overt.errors import RejectRateError
-from overt.ingest.formats import FORMATS, detect_format
 from overt.ingest.formats.base import Head
 from overt.ingest.formats.bluesky import BlueskyReader, did_of
-from overt.ingest.formats.mastodon import MastodonReader
-from overt.ingest.formats.telegram import TelegramReader
 from overt.ingest.sniff import HEAD_BYTES, read_head
-from tests.conftest import DATA, rows
+from tests.conftest import DATA, by_id, rows
 
 BSKY = DATA / "bluesky"
 JETSTREAM = BSKY / "jetstream.jsonl"
@@ -25,15 +21,6 @@ BOB = "did:plc:bobbb2lq6yz3wxhnkcqdxr4e"
 CAROL = "did:plc:carol5pkgd7hw3fgrt2yoc6n"
 DAVE = "did:plc:daveo4ymh3cxrzwqnwbqk7tf"
 ALICE_POST = f"at://{ALICE}/app.bsky.feed.post/3l3qo2vutsw2b"
-OTHER_FILES = sorted(p for p in DATA.rglob("*") if p.is_file() and p.parent != BSKY)
-
-
-def by_id(relation: Any, key: str = "post_id") -> dict[str, dict[str, Any]]:
-    return {r[key]: r for r in rows(relation)}
-
-
-def all_readers_written() -> bool:
-    return all(importlib.util.find_spec(target.split(":")[0]) is not None for target in FORMATS.values())
 
 
 def text_head(text: str) -> Head:
@@ -42,26 +29,6 @@ def text_head(text: str) -> Head:
 
 
 # --- sniffing -----------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("path", [JETSTREAM, FEED], ids=lambda p: p.name)
-def test_sniffs_bluesky_files_and_nothing_else_does(path: Path) -> None:
-    head = read_head(path)
-    assert BlueskyReader.sniff(head)
-    assert not MastodonReader.sniff(head)
-    assert not TelegramReader.sniff(head)
-
-
-@pytest.mark.parametrize("path", [JETSTREAM, FEED], ids=lambda p: p.name)
-def test_detect_format_picks_bluesky(path: Path) -> None:
-    if not all_readers_written():
-        pytest.skip("not every registered reader exists yet")
-    assert detect_format(read_head(path)) == "bluesky"
-
-
-@pytest.mark.parametrize("path", OTHER_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_does_not_sniff_other_formats(path: Path) -> None:
-    assert not BlueskyReader.sniff(read_head(path))
 
 
 @pytest.mark.parametrize(

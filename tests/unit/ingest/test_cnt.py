@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 import pytest
 
 from overt.errors import InputError
-from overt.ingest.formats import detect_format
 from overt.ingest.formats.cnt import CNTReader
 from overt.ingest.formats.coortweet import CooRTweetReader
 from overt.ingest.formats.crowdtangle import CrowdTangleReader
@@ -17,14 +16,6 @@ from tests.conftest import DATA, rows
 MESSAGES = DATA / "cnt" / "messages.csv"
 RENAMED = DATA / "cnt" / "renamed.csv"
 OTHERS = (CooRTweetReader, CrowdTangleReader, TableReader, TwitterIOReader)
-
-
-def test_sniffed_by_cnt_only():
-    head = read_head(MESSAGES)  # starts with a UTF-8 BOM and uses CRLF line ends
-    assert CNTReader.sniff(head)
-    assert not any(reader.sniff(head) for reader in OTHERS)
-    # The whole registry agrees: no other format claims the file.
-    assert detect_format(head) == "cnt"
 
 
 def test_sniffing_needs_the_documented_names():

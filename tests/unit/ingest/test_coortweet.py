@@ -5,33 +5,16 @@ from datetime import UTC, datetime
 import pytest
 
 from overt.errors import InputError
-from overt.ingest.formats import detect_format
 from overt.ingest.formats.cnt import CNTReader
-from overt.ingest.formats.coortweet import CooRTweetReader
 from overt.ingest.formats.crowdtangle import CrowdTangleReader
 from overt.ingest.formats.table import TableReader
 from overt.ingest.formats.twitter_io import TwitterIOReader
-from overt.ingest.sniff import read_head
 from tests.conftest import DATA, rows
 
 SHARES = DATA / "coortweet" / "shares.csv"
 ID_USER = DATA / "coortweet" / "shares_id_user.csv"
 MULTIMODAL = DATA / "coortweet" / "multimodal.csv"
 OTHERS = (CrowdTangleReader, CNTReader, TableReader, TwitterIOReader)
-
-
-@pytest.mark.parametrize("path", [SHARES, ID_USER, MULTIMODAL])
-def test_sniffed_by_coortweet_only(path):
-    head = read_head(path)
-    assert CooRTweetReader.sniff(head)
-    assert not any(reader.sniff(head) for reader in OTHERS)
-    # The whole registry agrees: no other format claims the file.
-    assert detect_format(head) == "coortweet"
-
-
-def test_does_not_sniff_other_formats():
-    for path in (*(DATA / "crowdtangle").glob("*.csv"), *(DATA / "cnt").glob("*.csv"), DATA / "table" / "posts.csv"):
-        assert not CooRTweetReader.sniff(read_head(path)), path
 
 
 def test_shares_become_reposts_of_the_object(ingest):

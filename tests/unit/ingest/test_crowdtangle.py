@@ -2,35 +2,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
-from overt.ingest.formats import detect_format
 from overt.ingest.formats.cnt import CNTReader
 from overt.ingest.formats.coortweet import CooRTweetReader
-from overt.ingest.formats.crowdtangle import CrowdTangleReader
 from overt.ingest.formats.table import TableReader
 from overt.ingest.formats.twitter_io import TwitterIOReader
-from overt.ingest.sniff import read_head
 from tests.conftest import DATA, rows
 
 SHARES = DATA / "crowdtangle" / "ct_shares.csv"
 API = DATA / "crowdtangle" / "ct_api.csv"
 PANDAS = DATA / "crowdtangle" / "ct_pandas.csv"
 OTHERS = (CooRTweetReader, CNTReader, TableReader, TwitterIOReader)
-
-
-@pytest.mark.parametrize("path", [SHARES, API, PANDAS])
-def test_sniffed_by_crowdtangle_only(path):
-    head = read_head(path)
-    assert CrowdTangleReader.sniff(head)
-    assert not any(reader.sniff(head) for reader in OTHERS)
-    # The whole registry agrees: no other format claims the file.
-    assert detect_format(head) == "crowdtangle"
-
-
-def test_does_not_sniff_other_formats():
-    for path in (*(DATA / "coortweet").glob("*.csv"), *(DATA / "cnt").glob("*.csv"), DATA / "table" / "posts.csv"):
-        assert not CrowdTangleReader.sniff(read_head(path)), path
 
 
 def test_coornet_shares(ingest):

@@ -2,19 +2,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from overt.ingest.formats.ira538 import IRA538Reader
-from overt.ingest.sniff import read_head
 from tests.conftest import DATA, rows
 
 BY_AUTHOR = DATA / "ira-538" / "by_author.csv"
 AUTHORS = DATA / "ira-538" / "authors.csv"
 ORIGINAL = DATA / "ira-538" / "original.csv"
-
-
-def test_sniffs_all_three_layouts():
-    for path in (BY_AUTHOR, AUTHORS, ORIGINAL):
-        assert IRA538Reader.sniff(read_head(path)), path
-    assert not IRA538Reader.sniff(read_head(DATA / "twitter-io" / "tweets.csv"))
 
 
 def test_by_author_tweets_with_authors_file(ingest):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -8,28 +7,16 @@ from typing import Any
 
 import pytest
 
-from overt.ingest.formats import FORMATS, detect_format
 from overt.ingest.formats.base import Head
-from overt.ingest.formats.bluesky import BlueskyReader
 from overt.ingest.formats.mastodon import MastodonReader, qualified_acct
-from overt.ingest.formats.telegram import TelegramReader
 from overt.ingest.html_text import html_to_text
 from overt.ingest.sniff import read_head
-from tests.conftest import DATA, rows
+from tests.conftest import DATA, by_id, rows
 
 MASTO = DATA / "mastodon"
 STATUSES = MASTO / "statuses.json"
 PAGES = MASTO / "pages.jsonl"
 ALICE_STATUS = "https://mastodon.example/users/alice/statuses/113000000000000001"
-OTHER_FILES = sorted(p for p in DATA.rglob("*") if p.is_file() and p.parent != MASTO)
-
-
-def by_id(relation: Any, key: str = "post_id") -> dict[str, dict[str, Any]]:
-    return {r[key]: r for r in rows(relation)}
-
-
-def all_readers_written() -> bool:
-    return all(importlib.util.find_spec(target.split(":")[0]) is not None for target in FORMATS.values())
 
 
 @pytest.fixture
@@ -38,26 +25,6 @@ def statuses(ingest: Any) -> Any:
 
 
 # --- sniffing -----------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("path", [STATUSES, PAGES], ids=lambda p: p.name)
-def test_sniffs_mastodon_files_and_nothing_else_does(path: Path) -> None:
-    head = read_head(path)
-    assert MastodonReader.sniff(head)
-    assert not BlueskyReader.sniff(head)
-    assert not TelegramReader.sniff(head)
-
-
-@pytest.mark.parametrize("path", [STATUSES, PAGES], ids=lambda p: p.name)
-def test_detect_format_picks_mastodon(path: Path) -> None:
-    if not all_readers_written():
-        pytest.skip("not every registered reader exists yet")
-    assert detect_format(read_head(path)) == "mastodon"
-
-
-@pytest.mark.parametrize("path", OTHER_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_does_not_sniff_other_formats(path: Path) -> None:
-    assert not MastodonReader.sniff(read_head(path))
 
 
 def test_sniffs_large_array_from_text() -> None:

@@ -6,28 +6,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from overt.errors import FormatError, MappingError
-from overt.ingest.formats import detect_format
+from overt.errors import MappingError
 from overt.ingest.formats.base import ACCOUNT_COLUMNS, LABEL_COLUMNS, LIST_COLUMNS, POST_COLUMNS
-from overt.ingest.formats.cnt import CNTReader
-from overt.ingest.formats.coortweet import CooRTweetReader
-from overt.ingest.formats.crowdtangle import CrowdTangleReader
-from overt.ingest.formats.table import TableReader
 from overt.ingest.mapping import load_mapping
-from overt.ingest.sniff import read_head
 from tests.conftest import DATA, rows
 
 TABLE = DATA / "table"
 VALID = ", ".join((*POST_COLUMNS, *LIST_COLUMNS, *ACCOUNT_COLUMNS, *LABEL_COLUMNS))
-
-
-@pytest.mark.parametrize("name", ["posts.csv", "semicolon.csv", "posts.jsonl", "accounts.csv"])
-def test_table_fixtures_are_sniffed_by_no_reader(name):
-    head = read_head(TABLE / name)
-    assert not any(reader.sniff(head) for reader in (TableReader, CooRTweetReader, CrowdTangleReader, CNTReader))
-    # No registered format claims them: they need a mapping.
-    with pytest.raises(FormatError, match="no known format matches this file"):
-        detect_format(head)
 
 
 def test_conditional_columns_value_maps_and_lists(ingest):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,26 +8,16 @@ from typing import Any
 import pytest
 
 from overt.errors import InputError
-from overt.ingest.formats import FORMATS, detect_format
 from overt.ingest.formats.bluesky import BlueskyReader
 from overt.ingest.formats.mastodon import MastodonReader
 from overt.ingest.formats.telegram import TelegramReader, entity_lists, plain_text
 from overt.ingest.sniff import HEAD_BYTES, read_head
-from tests.conftest import DATA, rows
+from tests.conftest import DATA, by_id, rows
 
 TG = DATA / "telegram"
 RESULT = TG / "result.json"
 OLD = TG / "old_group.json"
 CHANNEL = "channel1234567890"
-OTHER_FILES = sorted(p for p in DATA.rglob("*") if p.is_file() and p.parent != TG)
-
-
-def by_id(relation: Any, key: str = "post_id") -> dict[str, dict[str, Any]]:
-    return {r[key]: r for r in rows(relation)}
-
-
-def all_readers_written() -> bool:
-    return all(importlib.util.find_spec(target.split(":")[0]) is not None for target in FORMATS.values())
 
 
 @pytest.fixture
@@ -37,26 +26,6 @@ def channel(ingest: Any) -> Any:
 
 
 # --- sniffing -----------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("path", [RESULT, OLD], ids=lambda p: p.name)
-def test_sniffs_telegram_files_and_nothing_else_does(path: Path) -> None:
-    head = read_head(path)
-    assert TelegramReader.sniff(head)
-    assert not BlueskyReader.sniff(head)
-    assert not MastodonReader.sniff(head)
-
-
-@pytest.mark.parametrize("path", [RESULT, OLD], ids=lambda p: p.name)
-def test_detect_format_picks_telegram(path: Path) -> None:
-    if not all_readers_written():
-        pytest.skip("not every registered reader exists yet")
-    assert detect_format(read_head(path)) == "telegram"
-
-
-@pytest.mark.parametrize("path", OTHER_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_does_not_sniff_other_formats(path: Path) -> None:
-    assert not TelegramReader.sniff(read_head(path))
 
 
 def test_full_account_export_is_not_sniffed_and_not_read(ingest: Any, tmp_path: Path) -> None:

@@ -2,18 +2,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from overt.ingest.formats.twitter_io import TwitterIOReader, campaign_of
-from overt.ingest.sniff import read_head
+from overt.ingest.formats.twitter_io import campaign_of
 from tests.conftest import DATA, rows
 
 TWEETS = DATA / "twitter-io" / "tweets.csv"
 USERS = DATA / "twitter-io" / "users.csv"
-
-
-def test_sniffs_tweets_and_users_files():
-    assert TwitterIOReader.sniff(read_head(TWEETS))
-    assert TwitterIOReader.sniff(read_head(USERS))
-    assert not TwitterIOReader.sniff(read_head(DATA / "ira-538" / "by_author.csv"))
 
 
 def test_campaign_from_archive_file_names(tmp_path):

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -9,60 +7,17 @@ from typing import Any
 import duckdb
 import pytest
 
-from overt.ingest.formats import FORMATS
-from overt.ingest.formats.base import Head, Options
+from overt.ingest.formats.base import Options
 from overt.ingest.formats.twitter_v1 import V1_TIME, TwitterV1Reader
-from overt.ingest.formats.x_api_v2 import XApiV2Reader
 from overt.ingest.sniff import read_head
-from tests.conftest import DATA, rows
+from tests.conftest import DATA, by_id, head_of, rows, staged_rows
 
 V1 = DATA / "twitter-v1"
 V2 = DATA / "x-api-v2"
-V1_FILES = sorted(V1.iterdir())
 FIRST = "1100000000000000001"
-
-# pipeline._write_tables joins posts to post_rank on (_input, _line) only, so a JSON line that yields several
-# staging rows (a retweet plus the account row of the retweeted author) breaks the posts table. The reader
-# itself is checked at staging level below; drop this marker once the pipeline joins on a per-row key.
-
-
-def head_of(value: Any) -> Head:
-    return Head(path=Path("inline.json"), text="", columns=None, delimiter=None, json=value)
-
-
-def staged(path: Path) -> list[dict[str, Any]]:
-    """Staging rows of *path* as the reader hands them to the pipeline."""
-    con = duckdb.connect()
-    relation = TwitterV1Reader().stage(read_head(path), con, Options()).relation
-    return relation.to_arrow_table().to_pylist()
-
-
-def by_id(relation: duckdb.DuckDBPyRelation, key: str = "post_id") -> dict[str, dict[str, Any]]:
-    return {r[key]: r for r in rows(relation)}
 
 
 # --- sniffing -----------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("path", V1_FILES, ids=lambda p: p.name)
-def test_sniffs_v1_files_and_v2_does_not(path: Path) -> None:
-    head = read_head(path)
-    assert TwitterV1Reader.sniff(head)
-    assert not XApiV2Reader.sniff(head)
-
-
-@pytest.mark.parametrize("path", sorted(V2.iterdir()), ids=lambda p: p.name)
-def test_does_not_sniff_v2_files(path: Path) -> None:
-    assert not TwitterV1Reader.sniff(read_head(path))
-
-
-@pytest.mark.parametrize("name", [n for n in FORMATS if n not in ("table", "twitter-v1")])
-def test_no_other_format_claims_v1_files(name: str) -> None:
-    module, cls = FORMATS[name].split(":")
-    if importlib.util.find_spec(module) is None:
-        pytest.skip(f"{module} is not written yet")
-    reader = getattr(importlib.import_module(module), cls)
-    assert not [p.name for p in V1_FILES if reader.sniff(read_head(p))]
 
 
 @pytest.mark.parametrize(
@@ -99,7 +54,7 @@ def test_times_are_read_with_their_offset() -> None:
 
 
 def test_retweet_takes_text_and_ids_of_retweeted_status() -> None:
-    out = staged(V1 / "retweets.jsonl")
+    out = staged_rows(TwitterV1Reader(), V1 / "retweets.jsonl")
     retweet = out[0]
     assert (retweet["post_id"], retweet["account_id"]) == ("1100000000000000020", "502")
     assert (retweet["repost_of_post_id"], retweet["repost_of_account_id"]) == (FIRST, "501")
@@ -112,7 +67,7 @@ def test_retweet_takes_text_and_ids_of_retweeted_status() -> None:
 
 
 def test_quote_and_account_rows_of_referenced_authors() -> None:
-    out = staged(V1 / "retweets.jsonl")
+    out = staged_rows(TwitterV1Reader(), V1 / "retweets.jsonl")
     quote = next(r for r in out if r["post_id"] == "1100000000000000030")
     assert (quote["quote_of_post_id"], quote["repost_of_post_id"], quote["text"]) == (
         FIRST,
@@ -124,7 +79,7 @@ def test_quote_and_account_rows_of_referenced_authors() -> None:
 
 
 def test_compatibility_mode_status_uses_extended_tweet() -> None:
-    status = staged(V1 / "stream.jsonl")[0]
+    status = staged_rows(TwitterV1Reader(), V1 / "stream.jsonl")[0]
     assert status["text"].endswith("#HongKong https://t.co/def")
     assert status["urls"] == ["https://news.example.com/live?utm_campaign=x&page=2"]
     assert (status["hashtags"], status["mentions"]) == (["HongKong"], [])
@@ -151,7 +106,7 @@ def test_compatibility_mode_status_uses_extended_tweet() -> None:
 def test_unusable_records_are_rejected_with_a_reason(tmp_path: Path, line: str, reason: str) -> None:
     path = tmp_path / "odd.jsonl"
     path.write_text(line + "\n")
-    assert [r["_error_reason"] for r in staged(path)] == [reason]
+    assert [r["_error_reason"] for r in staged_rows(TwitterV1Reader(), path)] == [reason]
 
 
 # --- through the pipeline -----------------------------------------------------------------------------------

@@ -1,67 +1,19 @@
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
-from overt.ingest.formats import FORMATS
-from overt.ingest.formats.base import Head, Options
-from overt.ingest.formats.twitter_v1 import TwitterV1Reader
 from overt.ingest.formats.x_api_v2 import XApiV2Reader
-from overt.ingest.sniff import read_head
-from tests.conftest import DATA, rows
+from tests.conftest import DATA, by_id, head_of, rows, staged_rows
 
 V2 = DATA / "x-api-v2"
 V1 = DATA / "twitter-v1"
-V2_FILES = sorted(V2.iterdir())
-
-# pipeline._write_tables joins posts to post_rank on (_input, _line) only, so a JSON line that yields several
-# staging rows (a response with many tweets, or a tweet plus account rows) breaks the posts table. The reader
-# itself is checked at staging level below; drop this marker once the pipeline joins on a per-row key.
-
-
-def head_of(value: Any) -> Head:
-    return Head(path=Path("inline.json"), text="", columns=None, delimiter=None, json=value)
-
-
-def staged(path: Path) -> list[dict[str, Any]]:
-    """Staging rows of *path* as the reader hands them to the pipeline."""
-    con = duckdb.connect()
-    relation = XApiV2Reader().stage(read_head(path), con, Options()).relation
-    return relation.to_arrow_table().to_pylist()
-
-
-def by_id(relation: duckdb.DuckDBPyRelation, key: str = "post_id") -> dict[str, dict[str, Any]]:
-    return {r[key]: r for r in rows(relation)}
 
 
 # --- sniffing -----------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("path", V2_FILES, ids=lambda p: p.name)
-def test_sniffs_v2_files_and_v1_does_not(path: Path) -> None:
-    head = read_head(path)
-    assert XApiV2Reader.sniff(head)
-    assert not TwitterV1Reader.sniff(head)
-
-
-@pytest.mark.parametrize("path", sorted(V1.iterdir()), ids=lambda p: p.name)
-def test_does_not_sniff_v1_files(path: Path) -> None:
-    assert not XApiV2Reader.sniff(read_head(path))
-
-
-@pytest.mark.parametrize("name", [n for n in FORMATS if n not in ("table", "x-api-v2")])
-def test_no_other_format_claims_v2_files(name: str) -> None:
-    module, cls = FORMATS[name].split(":")
-    if importlib.util.find_spec(module) is None:
-        pytest.skip(f"{module} is not written yet")
-    reader = getattr(importlib.import_module(module), cls)
-    assert not [p.name for p in V2_FILES if reader.sniff(read_head(p))]
 
 
 @pytest.mark.parametrize(
@@ -108,7 +60,7 @@ def test_sniff_accepts_v2_shapes(value: Any) -> None:
 
 
 def test_response_maps_tweets_entities_and_authors() -> None:
-    out = staged(V2 / "responses.jsonl")
+    out = staged_rows(XApiV2Reader(), V2 / "responses.jsonl")
     posts = {r["post_id"]: r for r in out if r["_entity"] is None and r["_error_reason"] is None}
     plain = posts["2001"]
     assert plain["_line"] == 1
@@ -139,7 +91,7 @@ def test_response_maps_tweets_entities_and_authors() -> None:
 
 
 def test_retweet_takes_full_text_and_author_from_includes() -> None:
-    retweet = next(r for r in staged(V2 / "responses.jsonl") if r["post_id"] == "2002")
+    retweet = next(r for r in staged_rows(XApiV2Reader(), V2 / "responses.jsonl") if r["post_id"] == "2002")
     assert retweet["repost_of_post_id"] == "9001"
     assert retweet["repost_of_account_id"] == "1003"
     assert retweet["text"].startswith("The whole original text is longer")
@@ -150,7 +102,7 @@ def test_retweet_takes_full_text_and_author_from_includes() -> None:
 
 
 def test_quote_and_reply_references() -> None:
-    posts = {r["post_id"]: r for r in staged(V2 / "responses.jsonl") if r["post_id"]}
+    posts = {r["post_id"]: r for r in staged_rows(XApiV2Reader(), V2 / "responses.jsonl") if r["post_id"]}
     assert posts["2003"]["quote_of_post_id"] == "9002"
     assert posts["2003"]["repost_of_post_id"] is None
     assert (posts["2004"]["reply_to_post_id"], posts["2004"]["reply_to_account_id"]) == ("9002", "1004")
@@ -161,7 +113,7 @@ def test_quote_and_reply_references() -> None:
 
 
 def test_users_who_wrote_nothing_become_account_rows() -> None:
-    accounts = [r for r in staged(V2 / "responses.jsonl") if r["_entity"] == "account"]
+    accounts = [r for r in staged_rows(XApiV2Reader(), V2 / "responses.jsonl") if r["_entity"] == "account"]
     assert sorted((r["_line"], r["account_id"], r["handle"]) for r in accounts) == [
         (1, "1003", "carol"),
         (1, "1004", "dave"),
@@ -171,7 +123,7 @@ def test_users_who_wrote_nothing_become_account_rows() -> None:
 
 
 def test_single_data_object_errors_and_missing_author() -> None:
-    out = staged(V2 / "responses.jsonl")
+    out = staged_rows(XApiV2Reader(), V2 / "responses.jsonl")
     # `data` as one object; its author's profile rides on the post row, so no account row.
     assert [(r["post_id"], r["handle"], r["_entity"]) for r in out if r["_line"] == 3] == [("2006", "erin", None)]
     errors = next(r for r in out if r["_line"] == 4)
@@ -185,7 +137,7 @@ def test_single_data_object_errors_and_missing_author() -> None:
 
 
 def test_flattened_expansions_become_account_rows() -> None:
-    out = staged(V2 / "flattened_expansions.jsonl")
+    out = staged_rows(XApiV2Reader(), V2 / "flattened_expansions.jsonl")
     retweet = out[0]
     assert (retweet["repost_of_post_id"], retweet["repost_of_account_id"]) == ("3100", "1102")
     assert retweet["text"] == "Original flattened text in full https://t.co/z"
@@ -208,7 +160,7 @@ def test_flattened_expansions_become_account_rows() -> None:
 def test_unusable_records_are_rejected_with_a_reason(tmp_path: Path, line: str, reason: str) -> None:
     path = tmp_path / "odd.jsonl"
     path.write_text('{"id": "1", "author_id": "2", "text": "ok"}\n' + line + "\n")
-    assert [r["_error_reason"] for r in staged(path) if r["_line"] == 2] == [reason]
+    assert [r["_error_reason"] for r in staged_rows(XApiV2Reader(), path) if r["_line"] == 2] == [reason]
 
 
 # --- through the pipeline -----------------------------------------------------------------------------------

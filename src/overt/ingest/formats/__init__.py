@@ -65,7 +65,7 @@ def detect_format(head: Head) -> str:
         )
         raise FormatError(
             f"{head.path}: no known format matches this file ({seen}). Pass --format NAME "
-            f"(one of: {', '.join(FORMATS)}), or --mapping FILE.toml to map its columns (see docs/formats.md)."
+            f"(one of: {', '.join(FORMATS)}), or --mapping FILE.toml to map its columns (see docs/formats/table.md)."
         )
     raise FormatError(f"{head.path}: the file matches several formats ({', '.join(matches)}); pass --format to choose.")
 
