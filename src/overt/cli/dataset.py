@@ -25,7 +25,7 @@ class _Bar:
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.description}"),
-            BarColumn(bar_width=None),
+            BarColumn(bar_width=24),
             TextColumn("{task.completed:,.0f} rows"),
             TextColumn("{task.fields[rate]}"),
             TimeElapsedColumn(),

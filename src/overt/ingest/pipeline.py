@@ -216,7 +216,8 @@ def _run(
             _write_stage(con, item, stage / "rows" / f"{item.index}.parquet", progress)
             _write_structural(con, item, stage / "structural" / f"{item.index}.parquet")
         _register_inputs(con, plan, stage)
-        counts = _write_tables(con, tmp)
+        progress.start("posts, accounts, labels, rejects")
+        counts = _write_tables(con, tmp, progress)
         records = _input_records(con, plan)
         manifest = Manifest.build(records, counts)
         if manifest.reject_rate > max_reject_rate:
@@ -453,7 +454,14 @@ def _sql_str(value: str) -> str:
     return value.replace("'", "''")
 
 
-def _copy(con: duckdb.DuckDBPyConnection, query: str, dest: Path, columns: list[str], schema: pa.Schema) -> int:
+def _copy(
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    dest: Path,
+    columns: list[str],
+    schema: pa.Schema,
+    progress: Progress,
+) -> int:
     """Write *query* (whose columns are *columns*) to *dest* as Parquet with exactly *schema*; return rows."""
     reader = con.sql(query).to_arrow_reader(BATCH_ROWS)
     rows = 0
@@ -463,10 +471,11 @@ def _copy(con: duckdb.DuckDBPyConnection, query: str, dest: Path, columns: list[
                 pa.RecordBatch.from_arrays([batch.column(c).cast(schema.field(c).type) for c in columns], schema=schema)
             )
             rows += batch.num_rows
+            progress.advance(batch.num_rows)
     return rows
 
 
-def _write_tables(con: duckdb.DuckDBPyConnection, tmp: Path) -> dict[str, int]:
+def _write_tables(con: duckdb.DuckDBPyConnection, tmp: Path, progress: Progress) -> dict[str, int]:
     post_cols = [c for c in POSTS.names if c != "source"]
     con.execute(
         """
@@ -491,6 +500,7 @@ def _write_tables(con: duckdb.DuckDBPyConnection, tmp: Path) -> dict[str, int]:
         tmp / "posts.parquet",
         POSTS.names,
         POSTS.schema,
+        progress,
     )
     # Account files win over post rows; among post rows the latest post's profile wins.
     key = (
@@ -513,6 +523,7 @@ def _write_tables(con: duckdb.DuckDBPyConnection, tmp: Path) -> dict[str, int]:
         tmp / "accounts.parquet",
         ACCOUNTS.names,
         ACCOUNTS.schema,
+        progress,
     )
     has_labels = con.execute("SELECT count(*) FROM stage WHERE label IS NOT NULL AND _reject_reason IS NULL").fetchall()
     if has_labels[0][0]:
@@ -526,6 +537,7 @@ def _write_tables(con: duckdb.DuckDBPyConnection, tmp: Path) -> dict[str, int]:
             tmp / "labels.parquet",
             LABELS.names,
             LABELS.schema,
+            progress,
         )
     counts["rejects"] = _copy(
         con,
@@ -544,6 +556,7 @@ def _write_tables(con: duckdb.DuckDBPyConnection, tmp: Path) -> dict[str, int]:
         tmp / "rejects.parquet",
         REJECTS.names,
         REJECTS.schema,
+        progress,
     )
     return counts
 
