@@ -416,42 +416,59 @@ def _register_inputs(con: duckdb.DuckDBPyConnection, plan: list[_Input], stage: 
     rows = []
     for item in plan:
         assert item.staged is not None
-        rows.append((item.index, str(item.path), item.staged.header_lines, item.staged.line_is_ordinal))
-    con.execute("CREATE TEMP TABLE inputs (_input INTEGER, file VARCHAR, header_lines BIGINT, ordinal BOOLEAN)")
-    con.executemany("INSERT INTO inputs VALUES (?, ?, ?, ?)", rows)
+        offset = _absolute_lines(con, item, stage) if item.staged.line_is_ordinal else 0
+        rows.append((item.index, str(item.path), offset))
+    con.execute("CREATE TEMP TABLE inputs (_input INTEGER, file VARCHAR, line_offset BIGINT)")
+    con.executemany("INSERT INTO inputs VALUES (?, ?, ?)", rows)
     con.execute(
         f"CREATE TEMP TABLE structural AS SELECT _input, line, field, reason, raw "
         f"FROM read_parquet('{_sql_str(str(stage))}/structural/*.parquet')"
     )
-    # Good rows of a CSV are numbered among good rows; a row's line adds the header and every structurally
-    # rejected row before it. Reject j (1-based, in line order) comes before good row k when the number of
-    # good rows before it, (line_j - header) - j, is less than k.
-    con.execute(
-        """
-        CREATE TEMP TABLE line_shift AS
-        SELECT _input, after_good, max(shift) AS shift  -- consecutive rejects share after_good: take them all
-        FROM (
-            SELECT s._input, (s.line - i.header_lines) - row_number() OVER w AS after_good,
-                   row_number() OVER w AS shift
-            FROM structural s JOIN inputs i USING (_input)
-            WHERE i.ordinal
-            WINDOW w AS (PARTITION BY s._input ORDER BY s.line)
-        )
-        GROUP BY ALL
-        """
-    )
+    # A plain join with the small inputs table: the stage is read by every later query, so it must stay a
+    # cheap scan (an ASOF join here made DuckDB sort every stage row on every read).
     con.execute(
         f"""
         CREATE TEMP VIEW stage AS
-        SELECT s.* REPLACE (
-                   CASE WHEN i.ordinal THEN s._line + i.header_lines + coalesce(l.shift, 0) ELSE s._line END
-                   AS _line),
-               i.file AS _file
+        SELECT s.* REPLACE (s._line + i.line_offset AS _line), i.file AS _file
         FROM read_parquet('{_sql_str(str(stage))}/rows/*.parquet', union_by_name = true, file_row_number = true) s
         JOIN inputs i USING (_input)
-        ASOF LEFT JOIN line_shift l ON s._input = l._input AND s._line > l.after_good
         """
     )
+
+
+def _absolute_lines(con: duckdb.DuckDBPyConnection, item: _Input, stage: Path) -> int:
+    """Turn an input's good-row ordinals into lines; return what is still to add (the header) or 0.
+
+    A row's line adds the header and every structurally rejected row before it. Reject j (1-based, in line
+    order) comes before good row k when the number of good rows before it, (line_j - header) - j, is less
+    than k. Without structural rejects (the usual case) only the header is added, later, in the stage view;
+    with them, this input's stage file is rewritten once with its lines.
+    """
+    assert item.staged is not None
+    header = item.staged.header_lines
+    structural = str(stage / "structural" / f"{item.index}.parquet")
+    if not con.execute("SELECT count(*) FROM read_parquet($p)", {"p": structural}).fetchall()[0][0]:
+        return header
+    rows_file = stage / "rows" / f"{item.index}.parquet"
+    fixed = rows_file.with_suffix(".lines.parquet")
+    con.execute(
+        f"""
+        COPY (
+            WITH shift AS (
+                SELECT after_good, max(n) AS n  -- consecutive rejects share after_good: count them all
+                FROM (SELECT (line - {header}) - row_number() OVER (ORDER BY line) AS after_good,
+                             row_number() OVER (ORDER BY line) AS n
+                      FROM read_parquet('{_sql_str(structural)}'))
+                GROUP BY after_good
+            )
+            SELECT s.* REPLACE (s._line + {header} + coalesce(l.n, 0) AS _line)
+            FROM read_parquet('{_sql_str(str(rows_file))}') s ASOF LEFT JOIN shift l ON s._line > l.after_good
+            ORDER BY s._line
+        ) TO '{_sql_str(str(fixed))}' (FORMAT parquet)
+        """
+    )
+    fixed.replace(rows_file)
+    return 0
 
 
 def _sql_str(value: str) -> str:
