@@ -37,6 +37,7 @@ import random
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -492,6 +493,27 @@ class Result:
     phases: dict[str, Any] | None = None
     #: source_digest() when the run started (the tree may be edited while a benchmark runs).
     src_digest: str | None = None
+    #: Other ``overt ingest`` processes on the machine when the run started (they compete for the cores).
+    other_ingests_at_start: int | None = None
+
+
+def _other_ingests() -> list[int]:
+    """Pids of ``overt ingest`` processes already running (from /proc; empty elsewhere)."""
+    found = []
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return found
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        words = [a.decode(errors="replace") for a in argv]
+        if "ingest" in words and any(Path(w).name == "overt" or w == "overt" for w in words):
+            found.append(int(entry.name))
+    return found
 
 
 def _cpu_pressure_us() -> int | None:
@@ -517,6 +539,12 @@ def run_ingest(path: Path, rows: int, out: Path, run: int, memory_limit: str | N
         cmd += ["--memory-limit", memory_limit]
     print("# " + " ".join(cmd), file=sys.stderr, flush=True)
     digest = source_digest()
+    others = _other_ingests()
+    if others:
+        print(
+            f"# WARNING: {len(others)} other overt ingest process(es) running: timings will be contended",
+            file=sys.stderr,
+        )
     pressure0 = _cpu_pressure_us()
     with log.open("wb") as logf:
         start = time.perf_counter()
@@ -543,6 +571,7 @@ def run_ingest(path: Path, rows: int, out: Path, run: int, memory_limit: str | N
         timeline=sampler.timeline,
         load_avg=round(sum(sampler.loads) / len(sampler.loads), 2) if sampler.loads else None,
         src_digest=digest,
+        other_ingests_at_start=len(others),
     )
     pressure1 = _cpu_pressure_us()
     if pressure0 is not None and pressure1 is not None:
@@ -775,7 +804,8 @@ def main(argv: list[str] | None = None) -> int:
         "--out-dir",
         type=Path,
         default=None,
-        help="where the datasets are written (default: <data-dir>/out, removed afterwards)",
+        help="where each invocation makes its own run-* folder for datasets and logs (default: <data-dir>/out); "
+        "removed afterwards when every run passed, unless --keep",
     )
     ap.add_argument("--keep", action="store_true", help="keep the output datasets")
     ap.add_argument("--json", type=Path, default=None, help="append results to this JSON list file")
@@ -795,6 +825,8 @@ def main(argv: list[str] | None = None) -> int:
 
     out_root = args.out_dir or (args.data_dir / "out")
     out_root.mkdir(parents=True, exist_ok=True)
+    # A folder of its own, so that two benchmarks started at the same time never share an output folder.
+    out_root = Path(tempfile.mkdtemp(prefix="run-", dir=out_root))
     results: list[Result] = []
     phase_reports: list[str] = []
     for rows, path, _meta in inputs:
@@ -816,6 +848,11 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.rmtree(out_root / f"dataset-{rows}-phases", ignore_errors=True)
         if not args.keep:
             shutil.rmtree(out, ignore_errors=True)
+    all_ok = all(r.ok and r.accounting_ok for r in results)
+    if all_ok and not args.keep:
+        shutil.rmtree(out_root, ignore_errors=True)
+    else:
+        print(f"# outputs and logs kept in {out_root}", file=sys.stderr)
 
     digests = sorted({r.src_digest or "?" for r in results} | {source_digest() or "?"})
     print(f"overt source digest {', '.join(digests)} (sha256 of src/overt/**/*.py; changes with any edit)")
@@ -831,7 +868,7 @@ def main(argv: list[str] | None = None) -> int:
         stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         old.extend({"when": stamp, "machine": machine(), **asdict(r)} for r in results)
         args.json.write_text(json.dumps(old, indent=2, ensure_ascii=False) + "\n")
-    return 0 if all(r.ok and r.accounting_ok for r in results) else 1
+    return 0 if all_ok else 1
 
 
 if __name__ == "__main__":
