@@ -110,12 +110,14 @@ POSTS = Table(
         Column(
             "hashtags",
             _LIST,
-            "Hashtags without `#`, in Unicode lower case (DuckDB `lower`), repeats removed. Extracted from the text when the source has no hashtag field.",
+            "Hashtags without `#`, in Unicode lower case (DuckDB `lower`), repeats removed. Extracted from the text "
+            "when the source has no hashtag field.",
         ),
         Column(
             "mentions",
             _LIST,
-            "Mentioned handles (or ids, where the source gives ids) without `@`, lower-cased. Extracted from the text when the source has no mention field.",
+            "Mentioned handles (or ids, where the source gives ids) without `@`, lower-cased. Extracted from the "
+            "text when the source has no mention field.",
         ),
         Column("media", _LIST, "Media ids or hashes (for example perceptual image hashes)."),
         Column(
