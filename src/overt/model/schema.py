@@ -45,21 +45,6 @@ class Table:
     def schema(self) -> pa.Schema:
         return pa.schema([pa.field(c.name, c.type, nullable=not c.required) for c in self.columns])
 
-    def duckdb_type(self, name: str) -> str:
-        """The DuckDB SQL type of column *name*."""
-        return _duckdb_type(next(c.type for c in self.columns if c.name == name))
-
-
-def _duckdb_type(t: pa.DataType) -> str:
-    if pa.types.is_list(t):
-        return _duckdb_type(t.value_type) + "[]"
-    if pa.types.is_struct(t):
-        fields = ", ".join(f"{f.name} {_duckdb_type(f.type)}" for f in t)
-        return f"STRUCT({fields})"
-    if pa.types.is_timestamp(t):
-        return "TIMESTAMPTZ"
-    return {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.bool_(): "BOOLEAN"}[t]
-
 
 POSTS = Table(
     "posts",

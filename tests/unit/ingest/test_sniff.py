@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from overt.errors import FormatError, InputError
-from overt.ingest.formats import FORMATS, detect_format
+from overt.ingest.formats import FORMATS, detect_format, reader_class
 from overt.ingest.sniff import read_head
-from tests.conftest import DATA
+from tests.conftest import DATA, head_of
 
 FIXTURES = sorted(p for p in DATA.glob("*/*") if p.suffix != ".toml")
 #: Fixtures that only a forced --format reads: CNT reads its columns by position, whatever their names.
@@ -30,6 +30,38 @@ def test_each_fixture_is_detected_as_its_own_format_only(path: Path):
             detect_format(read_head(path))
     else:
         assert detect_format(read_head(path)) == expected
+
+
+# Inline JSON shapes and the one format that may claim each (None: no format may).
+SHAPES: list[tuple[object, str | None]] = [
+    ({"did": "did:plc:abc", "time_us": 1725911162329308, "kind": "commit", "commit": {}}, "bluesky"),
+    # Fragments of other platforms' shapes: too little for their own readers, and never v1 or v2.
+    ({"feed": [{"post": {"uri": "at://did:plc:abc/app.bsky.feed.post/1"}}], "cursor": "x"}, None),
+    (
+        {"id": "109", "uri": "https://m.example/1", "content": "<p>hi</p>", "account": {"id": "1"}, "reblog": None},
+        None,
+    ),
+    ({"name": "Channel", "type": "public_channel", "id": 1, "messages": []}, "telegram"),
+    ({"id": 1, "id_str": "1", "user": {"id_str": "2"}, "created_at": "Wed Oct 10 20:19:24 +0000 2018"}, "twitter-v1"),
+    ({"id_str": "1", "created_at": "Wed Oct 10 20:19:24 +0000 2018"}, None),  # no user: not a usable status
+    ({"delete": {"note": "not the v1 shape"}}, None),
+    ({"id": "1", "author_id": "2", "text": "x", "created_at": "2021-01-01T00:00:00.000Z"}, "x-api-v2"),
+    ([{"id": "1", "author_id": "2", "text": "x"}], "x-api-v2"),
+    ({"data": {"id": "1", "text": "x"}, "includes": {"users": []}}, "x-api-v2"),
+    ({"data": {"id": "1", "text": "x", "author_id": "2"}, "matching_rules": [{"id": "9", "tag": "hk"}]}, "x-api-v2"),
+    ({"errors": [{"title": "Not Found", "type": "https://api.twitter.com/2/problems/resource-not-found"}]}, "x-api-v2"),
+    ({"data": [{"id": "1", "name": "not a tweet"}]}, None),
+    ({"meta": {"result_count": 0}}, None),
+    ({"errors": [{"message": "Rate limit exceeded", "code": 88}]}, None),
+    ([], None),
+    (None, None),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), SHAPES)
+def test_json_shapes_are_claimed_by_their_format_only(value, expected):
+    claimed = [name for name in FORMATS if name != "table" and reader_class(name).sniff(head_of(value))]
+    assert claimed == ([expected] if expected else [])
 
 
 @pytest.mark.parametrize("opener", [gzip.open, bz2.open, lzma.open])
