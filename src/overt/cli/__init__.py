@@ -8,6 +8,7 @@ import click
 
 from overt._version import __version__
 from overt.cli.dataset import formats_command, info_command, ingest_command
+from overt.cli.scan import scan_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -27,6 +28,7 @@ def cli(verbose: int, quiet: bool) -> None:
 cli.add_command(ingest_command)
 cli.add_command(info_command)
 cli.add_command(formats_command)
+cli.add_command(scan_command)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Coordination detection: detectors, the engine they run on, networks and clusters."""

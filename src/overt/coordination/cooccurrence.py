@@ -1,0 +1,123 @@
+"""Co-occurrence: pairing actions close in time, and turning pairs into edges.
+
+Pairing is a time-bucketed equi-join: with buckets ``floor(ts / window)``, two actions within ``window``
+seconds are in the same or adjacent buckets, so each action is joined with its item's actions in three
+buckets only, and the work grows with the pairs that are close in time rather than with the square of an
+item's lifetime popularity. A bucket where more than ``cap`` distinct accounts act on one item (a viral post)
+is left out of pairing and reported, so nothing explodes quadratically without the user knowing.
+
+A *pairs* table has one row per co-acting pair of actions: ``account_a, account_b, item, a_post_id, a_at,
+b_post_id, b_at`` (``ts`` in whole seconds). Undirected detectors store each pair once with
+``account_a < account_b``.
+"""
+
+from __future__ import annotations
+
+
+def bucketed(actions: str, window: int) -> str:
+    """*actions* (``account_id, item, ts, post_id``) with their time bucket, blank items dropped."""
+    return f"""
+        SELECT account_id, item, ts, post_id, CAST(floor(ts / {window}) AS BIGINT) AS bucket
+        FROM ({actions}) a WHERE item IS NOT NULL AND item <> ''
+    """
+
+
+def viral(actions: str, cap: int) -> str:
+    """Item-buckets of the bucketed *actions* table with more than *cap* distinct accounts."""
+    return f"""
+        SELECT item, bucket, count(DISTINCT account_id) AS n_accounts, count(*) AS n_actions
+        FROM {actions} GROUP BY item, bucket HAVING count(DISTINCT account_id) > {int(cap)}
+    """
+
+
+def pairs(actions: str, window: int, *, directed: bool = False, loops: bool = False) -> str:
+    """Action pairs on the same item within *window* seconds, from the bucketed table *actions*.
+
+    Undirected (the default): distinct accounts, once per pair with ``account_a < account_b``. Directed
+    (peer-tool profiles): both orders, and with *loops* also two different posts by the same account.
+    """
+    if directed:
+        accounts = "x.account_id <> y.account_id" if not loops else "x.post_id <> y.post_id"
+    else:
+        accounts = "x.account_id < y.account_id"
+    return f"""
+        SELECT x.account_id AS account_a, y.account_id AS account_b, x.item AS item,
+               x.post_id AS a_post_id, x.ts AS a_at, y.post_id AS b_post_id, y.ts AS b_at
+        FROM {actions} x
+        JOIN (SELECT a.*, a.bucket + o.d AS near FROM {actions} a
+              CROSS JOIN (SELECT -1 AS d UNION ALL SELECT 0 UNION ALL SELECT 1) o) y
+          ON x.item = y.item AND x.bucket = y.near
+        WHERE abs(x.ts - y.ts) <= {int(window)} AND {accounts}
+    """
+
+
+def without(actions: str, excluded: str) -> str:
+    """*actions* minus the item-buckets listed in *excluded*."""
+    return f"""
+        SELECT a.* FROM {actions} a
+        LEFT JOIN {excluded} v ON a.item = v.item AND a.bucket = v.bucket
+        WHERE v.item IS NULL
+    """
+
+
+def edges(pair_table: str, *, examples: int = 5) -> str:
+    """Undirected edge statistics from a pairs table.
+
+    ``weight`` counts co-acting posts: the fewer of the two sides' distinct posts in the pairs, so neither
+    one item acted on many times nor one post carrying several items (two links, three hashtags) counts
+    more than once; ``n_shared_items`` counts the distinct items; ``a_first``/``b_first`` count the items each side acted on first; ``items``
+    holds the first *examples* shared items in time.
+    """
+    return f"""
+        WITH per_item AS (
+            SELECT account_a, account_b, item, min(a_at) AS fa, min(b_at) AS fb, count(*) AS n_pairs,
+                   min(least(a_at, b_at)) AS first_at, max(greatest(a_at, b_at)) AS last_at
+            FROM {pair_table} GROUP BY account_a, account_b, item
+        ),
+        ranked AS (
+            SELECT *, row_number() OVER (PARTITION BY account_a, account_b ORDER BY first_at, item) AS k
+            FROM per_item
+        ),
+        posts AS (
+            SELECT account_a, account_b,
+                   least(count(DISTINCT a_post_id), count(DISTINCT b_post_id)) AS weight
+            FROM {pair_table} GROUP BY account_a, account_b
+        )
+        SELECT r.account_a, r.account_b, any_value(p.weight) AS weight,
+               count(*) AS n_shared_items,
+               sum(n_pairs) AS n_pairs,
+               min(first_at) AS first_at,
+               max(last_at) AS last_at,
+               sum(CASE WHEN fa < fb THEN 1 ELSE 0 END) AS a_first,
+               sum(CASE WHEN fb < fa THEN 1 ELSE 0 END) AS b_first,
+               array_agg(CASE WHEN k <= {int(examples)} THEN item END) AS items
+        FROM ranked r JOIN posts p ON p.account_a = r.account_a AND p.account_b = r.account_b
+        GROUP BY r.account_a, r.account_b
+    """
+
+
+def expected(edge_table: str, min_weight: int) -> str:
+    """Candidate edges with the chance expectation of their pairs (configuration model, Chung-Lu form).
+
+    Each account's *pair degree* ``k`` is the number of co-acting pairs it is in, whoever the partner;
+    ``C`` is the number of pairs. If partners were matched at random keeping every account's pair degree
+    (so an account that acts a lot, or on popular items at busy times, keeps all its chance encounters),
+    the expected number of pairs between ``a`` and ``b`` is ``k_a * k_b / (2C)``. The observed statistic,
+    ``weight`` (co-acting posts), is at most the number of pairs, so testing it against this expectation is
+    conservative.
+    """
+    return f"""
+        WITH degree AS (
+            SELECT account, sum(n_pairs) AS k FROM (
+                SELECT account_a AS account, n_pairs FROM {edge_table}
+                UNION ALL SELECT account_b AS account, n_pairs FROM {edge_table}
+            ) d GROUP BY account
+        ),
+        total AS (SELECT sum(n_pairs) AS c FROM {edge_table})
+        SELECT e.*, CAST(da.k AS DOUBLE) * db.k / (2.0 * t.c) AS expected
+        FROM {edge_table} e
+        JOIN degree da ON da.account = e.account_a
+        JOIN degree db ON db.account = e.account_b
+        CROSS JOIN total t
+        WHERE e.weight >= {int(min_weight)}
+    """

@@ -1,0 +1,1 @@
+"""Compatibility profiles that reproduce peer tools exactly."""

@@ -1,0 +1,457 @@
+"""``overt scan``: run detectors over a dataset, score edges against chance, fuse them, find clusters.
+
+Writes, in the scan folder:
+
+* ``edges/<detector>.parquet``: the kept edges of each detector (:data:`overt.coordination.schema.EDGES`);
+* ``evidence/<detector>.parquet``: every co-action behind those edges (who acted, on what, when);
+* ``network.parquet`` (fused), ``clusters.parquet``, ``cluster_stats.parquet``;
+* ``network.gexf`` and ``network.graphml`` for Gephi;
+* ``summary.json``: parameters, engine, versions, input hashes, counts and timings per stage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from overt._version import __version__
+from overt.coordination import cooccurrence, near_duplicate, network, significance
+from overt.coordination.detectors import (
+    DETECTORS,
+    AT,
+    CoAction,
+    CoSimilarText,
+    Detector,
+    FastRepost,
+    Windowed,
+)
+from overt.coordination.engine import DuckDBEngine
+from overt.coordination.export import write_gexf, write_graphml
+from overt.coordination.profiles import cnt
+from overt.coordination.schema import CLUSTERS, EDGES, EVIDENCE, NETWORK, seconds_to_timestamps
+from overt.dataset import Dataset, read_dataset
+from overt.errors import OvertError
+
+#: What a scan runs when no detectors are named.
+DEFAULT_DETECTORS = (
+    "co_repost",
+    "co_link",
+    "co_hashtag",
+    "co_text",
+    "co_similar_text",
+    "co_reply",
+    "co_mention",
+    "co_media",
+    "fast_repost",
+)
+PROFILES = ("cnt",)
+
+
+class ScanError(OvertError):
+    """A scan could not run as asked (unknown detector, bad parameter, existing output)."""
+
+
+class Progress(Protocol):
+    def start(self, label: str, total: int) -> None: ...
+
+    def advance(self, label: str) -> None: ...
+
+
+class _Silent:
+    def start(self, label: str, total: int) -> None:
+        pass
+
+    def advance(self, label: str) -> None:
+        pass
+
+
+@dataclass
+class Scan:
+    """A finished scan: its folder and its summary."""
+
+    path: Path
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def table(self, name: str) -> pa.Table:
+        """``network``, ``clusters``, ``cluster_stats``, or ``edges/<detector>`` / ``evidence/<detector>``."""
+        return pq.read_table(self.path / f"{name}.parquet")
+
+
+def make_detectors(
+    names: list[str] | tuple[str, ...] | None,
+    *,
+    window: int | None,
+    min_weight: int | None = None,
+    similarity_threshold: float | None = None,
+) -> list[Detector]:
+    """Detector instances for *names* with the scan-wide overrides applied where a detector has them."""
+    chosen = list(names or DEFAULT_DETECTORS)
+    unknown = [n for n in chosen if n not in DETECTORS]
+    if unknown:
+        raise ScanError(f"unknown detector(s) {', '.join(unknown)}; known: {', '.join(DETECTORS)}")
+    out = []
+    for name in chosen:
+        det = DETECTORS[name]()
+        if isinstance(det, Windowed) and det.window is None:
+            det.window = window
+        if min_weight is not None and hasattr(det, "min_weight"):
+            det.min_weight = min_weight  # type: ignore[attr-defined]
+        if similarity_threshold is not None and isinstance(det, CoSimilarText):
+            det.threshold = similarity_threshold
+        out.append(det)
+    return out
+
+
+def scan(
+    dataset: str | os.PathLike[str] | Dataset,
+    out: str | os.PathLike[str],
+    *,
+    detectors: list[str] | tuple[str, ...] | None = None,
+    window: int = 60,
+    profile: str | None = None,
+    engine: str = "duckdb",
+    alpha: float = 0.01,
+    min_weight: int | None = None,
+    similarity_threshold: float | None = None,
+    resolution: float = 1.0,
+    min_cluster_size: int = 3,
+    prune_quantile: float = 0.0,
+    seed: int = 42,
+    memory_limit: str = "4GB",
+    overwrite: bool = False,
+    progress: Progress | None = None,
+) -> Scan:
+    """Scan *dataset* (a folder or :class:`~overt.Dataset`) for coordination; write the results to *out*.
+
+    Parameters
+    ----------
+    detectors:
+        Detector names (default: :data:`DEFAULT_DETECTORS`).
+    window:
+        Seconds within which co-actions count, for detectors without their own window.
+    profile:
+        ``cnt`` reproduces coordination-network-toolkit's networks exactly (directed edges, its weights,
+        ``min_weight`` inclusive, no null model, no cap).
+    alpha:
+        False discovery rate for keeping edges (Benjamini-Hochberg over all pairs of active accounts).
+    min_weight:
+        Overrides every detector's minimum number of shared items.
+    resolution, seed, min_cluster_size, prune_quantile:
+        Leiden clustering of the fused network (:func:`overt.coordination.network.cluster`).
+    """
+    if engine != "duckdb":
+        raise ScanError(f"engine {engine!r} is not available; this version runs on: duckdb")
+    if profile is not None and profile not in PROFILES:
+        raise ScanError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
+    if window <= 0:
+        raise ScanError(f"--window must be a positive number of seconds, not {window}")
+    ds = dataset if isinstance(dataset, Dataset) else read_dataset(dataset)
+    target = Path(out)
+    if target.exists():
+        if not overwrite:
+            raise ScanError(f"{target} exists; pass overwrite=True (--overwrite) to replace it")
+        shutil.rmtree(target)
+    dets = make_detectors(detectors, window=window, min_weight=min_weight, similarity_threshold=similarity_threshold)
+    if profile == "cnt":
+        cnt.check(dets)
+    tmp = target.with_name(target.name + ".partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    (tmp / "edges").mkdir(parents=True)
+    (tmp / "evidence").mkdir()
+    progress = progress or _Silent()
+    eng = DuckDBEngine(memory_limit=memory_limit, temp_directory=tmp / "spill")
+    timings: dict[str, float] = {}
+    counts: dict[str, dict[str, Any]] = {}
+    started = time.perf_counter()
+    try:
+        eng.attach_dataset(ds.path)
+        kept: list[pa.Table] = []
+        for det in dets:
+            t0 = time.perf_counter()
+            progress.start(det.name, 4)
+            if profile == "cnt":
+                table, info = cnt.run(eng, det, tmp / "edges" / f"{det.name}.parquet", progress)
+            else:
+                table, info = _run_detector(eng, det, tmp, alpha, progress)
+            kept.append(table)
+            counts[det.name] = info
+            timings[det.name] = round(time.perf_counter() - t0, 3)
+        t0 = time.perf_counter()
+        progress.start("network and clusters", 3)
+        all_edges = pa.concat_tables(kept) if kept else EDGES.empty_table()
+        if profile is not None:
+            all_edges = _undirected(eng, all_edges)
+        fused = network.fuse(all_edges).cast(NETWORK)
+        progress.advance("fused network")
+        clusters = network.cluster(
+            fused,
+            resolution=resolution,
+            seed=seed,
+            min_cluster_size=min_cluster_size,
+            prune_quantile=prune_quantile,
+            leaders=_leaders(eng, all_edges) if profile is None else None,
+        ).cast(CLUSTERS)
+        progress.advance("clusters")
+        stats = network.cluster_stats(clusters, fused, _cluster_evidence(tmp, clusters))
+        pq.write_table(fused, tmp / "network.parquet")
+        pq.write_table(clusters, tmp / "clusters.parquet")
+        pq.write_table(stats, tmp / "cluster_stats.parquet")
+        handles = _handles(eng, fused)
+        write_graphml(fused, clusters, tmp / "network.graphml", accounts=handles)
+        write_gexf(fused, clusters, tmp / "network.gexf", accounts=handles)
+        progress.advance("exports")
+        timings["network"] = round(time.perf_counter() - t0, 3)
+        timings["total"] = round(time.perf_counter() - started, 3)
+        summary = _summary(ds, dets, profile, eng, alpha, window, counts, timings, fused, clusters, stats)
+        summary["clustering"] = {
+            "resolution": resolution,
+            "seed": seed,
+            "min_cluster_size": min_cluster_size,
+            "prune_quantile": prune_quantile,
+        }
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    finally:
+        eng.close()
+    shutil.rmtree(tmp / "spill", ignore_errors=True)
+    tmp.rename(target)
+    return Scan(target, summary)
+
+
+def _run_detector(
+    eng: DuckDBEngine, det: Detector, folder: Path, alpha: float, progress: Progress
+) -> tuple[pa.Table, dict[str, Any]]:
+    """Pairs, edges, the null model and evidence for one detector with overt's own semantics."""
+    name = det.name
+    info: dict[str, Any] = {"params": det.params()}
+    pairs, n_accounts = f"{name}_pairs", 0
+    if isinstance(det, CoAction):
+        assert det.window is not None
+        info["actions"] = eng.create(f"{name}_actions", cooccurrence.bucketed(det.actions(), det.window))
+        n_accounts = int(eng.scalar(f"SELECT count(DISTINCT account_id) FROM {name}_actions"))
+        source = f"{name}_actions"
+        if det.max_accounts_per_window:
+            capped = eng.create(f"{name}_viral", cooccurrence.viral(source, det.max_accounts_per_window))
+            info["capped_item_windows"] = capped
+            if capped:
+                info["capped_examples"] = [
+                    {"item": i, "bucket_start": b * det.window, "accounts": a, "actions": n}
+                    for i, b, a, n in eng.rows(
+                        f"SELECT item, bucket, n_accounts, n_actions FROM {name}_viral "
+                        "ORDER BY n_accounts DESC, item LIMIT 20"
+                    )
+                ]
+                source = f"({cooccurrence.without(source, f'{name}_viral')})"
+        info["pairs"] = eng.create(pairs, cooccurrence.pairs(source, det.window))
+    elif isinstance(det, CoSimilarText):
+        assert det.window is not None
+        n_accounts = _similar_text_pairs(eng, det, "words", pairs)
+        info["pairs"] = int(eng.scalar(f"SELECT count(*) FROM {pairs}"))
+    elif isinstance(det, FastRepost):
+        info["pairs"] = eng.create(pairs, _fast_repost_pairs(det.max_delay))
+        n_accounts = int(
+            eng.scalar(
+                f"SELECT count(*) FROM (SELECT account_a AS a FROM {pairs} UNION SELECT account_b FROM {pairs}) u"
+            )
+        )
+    else:  # pragma: no cover - every registered detector kind is handled above
+        raise ScanError(f"detector {name} of kind {det.kind} is not supported by this scan")
+    progress.advance(f"{name}: pairs")
+    info["accounts"] = n_accounts
+    info["candidate_edges"] = eng.create(f"{name}_edges", cooccurrence.edges(pairs))
+    progress.advance(f"{name}: edges")
+    min_weight = int(getattr(det, "min_weight", 1))
+    tested = significance.score(eng.arrow(cooccurrence.expected(f"{name}_edges", min_weight)), n_accounts)
+    kept = tested.filter(pc.less_equal(tested.column("q_value"), alpha))
+    info["tested_edges"] = tested.num_rows
+    info["kept_edges"] = kept.num_rows
+    progress.advance(f"{name}: significance")
+    n = kept.num_rows
+    table = pa.table(
+        {
+            "detector": pa.array([name] * n, pa.string()),
+            "account_a": kept.column("account_a"),
+            "account_b": kept.column("account_b"),
+            "weight": kept.column("weight").cast(pa.float64()),
+            "n_shared_items": kept.column("n_shared_items"),
+            "n_pairs": kept.column("n_pairs"),
+            "first_at": seconds_to_timestamps(kept.column("first_at")),
+            "last_at": seconds_to_timestamps(kept.column("last_at")),
+            "a_first": kept.column("a_first"),
+            "b_first": kept.column("b_first"),
+            "expected": kept.column("expected"),
+            "p_value": kept.column("p_value"),
+            "q_value": kept.column("q_value"),
+            "items": _drop_null_items(kept.column("items")),
+        }
+    ).cast(EDGES)
+    pq.write_table(table, folder / "edges" / f"{name}.parquet")
+    eng.register(f"{name}_kept", table.select(["account_a", "account_b"]))
+    eng.write_parquet(
+        f"""
+        SELECT '{name}' AS detector, p.account_a, p.account_b, p.item,
+               p.a_post_id, to_timestamp(p.a_at) AS a_at, p.b_post_id, to_timestamp(p.b_at) AS b_at
+        FROM {pairs} p SEMI JOIN {name}_kept k ON p.account_a = k.account_a AND p.account_b = k.account_b
+        ORDER BY p.account_a, p.account_b, least(p.a_at, p.b_at)
+        """,
+        folder / "evidence" / f"{name}.parquet",
+    )
+    progress.advance(f"{name}: evidence")
+    eng.drop(f"{name}_actions", f"{name}_viral", pairs, f"{name}_edges")
+    return table, info
+
+
+def _drop_null_items(column: pa.ChunkedArray) -> pa.Array:
+    return pa.array(
+        [[i for i in (row or []) if i is not None] for row in column.to_pylist()],
+        pa.list_(pa.string()),
+    )
+
+
+def _similar_text_pairs(eng: DuckDBEngine, det: CoSimilarText, style: str, pairs: str) -> int:
+    """Fill *pairs* with near-duplicate post pairs of different accounts (``account_a < account_b``)."""
+    assert det.window is not None
+    msgs, pre, found = f"{det.name}_messages", f"{det.name}_prefixes", f"{det.name}_matches"
+    eng.create(msgs, near_duplicate.messages(style, det.window, det.min_tokens))
+    eng.create(pre, near_duplicate.prefixes(msgs, det.threshold))
+    eng.create(found, near_duplicate.matches(msgs, pre, det.window, det.threshold))
+    # A near-duplicate pair's item is the earlier post: the text the later one copied.
+    eng.create(
+        pairs,
+        f"""
+        SELECT CASE WHEN x_account < y_account THEN x_account ELSE y_account END AS account_a,
+               CASE WHEN x_account < y_account THEN y_account ELSE x_account END AS account_b,
+               CASE WHEN x_at <= y_at THEN x_post_id ELSE y_post_id END AS item,
+               CASE WHEN x_account < y_account THEN x_post_id ELSE y_post_id END AS a_post_id,
+               CASE WHEN x_account < y_account THEN x_at ELSE y_at END AS a_at,
+               CASE WHEN x_account < y_account THEN y_post_id ELSE x_post_id END AS b_post_id,
+               CASE WHEN x_account < y_account THEN y_at ELSE x_at END AS b_at
+        FROM {found} WHERE x_account <> y_account
+        """,
+    )
+    n_accounts = int(eng.scalar(f"SELECT count(DISTINCT account_id) FROM {msgs}"))
+    eng.drop(msgs, pre, found)
+    return n_accounts
+
+
+def _fast_repost_pairs(max_delay: int) -> str:
+    """Repost–author pairs where the repost came within *max_delay* seconds of the original."""
+    return f"""
+        WITH r AS (
+            SELECT r.account_id AS x_account, o.account_id AS y_account, o.post_id AS item,
+                   r.post_id AS x_post_id, {AT.replace("created_at", "r.created_at")} AS x_at,
+                   o.post_id AS y_post_id, {AT.replace("created_at", "o.created_at")} AS y_at
+            FROM posts r JOIN posts o ON r.repost_of_post_id = o.post_id AND r.platform = o.platform
+            WHERE r.kind = 'repost' AND r.account_id <> o.account_id
+        )
+        SELECT CASE WHEN x_account < y_account THEN x_account ELSE y_account END AS account_a,
+               CASE WHEN x_account < y_account THEN y_account ELSE x_account END AS account_b,
+               item,
+               CASE WHEN x_account < y_account THEN x_post_id ELSE y_post_id END AS a_post_id,
+               CASE WHEN x_account < y_account THEN x_at ELSE y_at END AS a_at,
+               CASE WHEN x_account < y_account THEN y_post_id ELSE x_post_id END AS b_post_id,
+               CASE WHEN x_account < y_account THEN y_at ELSE x_at END AS b_at
+        FROM r WHERE x_at - y_at BETWEEN 0 AND {int(max_delay)}
+    """
+
+
+def _undirected(eng: DuckDBEngine, edges: pa.Table) -> pa.Table:
+    """Directed profile edges as undirected ones (weights of both directions added), loops dropped."""
+    eng.register("profile_edges", edges)
+    table = eng.arrow(
+        """
+        SELECT detector, least(account_a, account_b) AS account_a, greatest(account_a, account_b) AS account_b,
+               sum(weight) AS weight, sum(n_shared_items) AS n_shared_items,
+               NULL::BIGINT AS n_pairs, min(first_at) AS first_at, max(last_at) AS last_at,
+               NULL::BIGINT AS a_first, NULL::BIGINT AS b_first, NULL::DOUBLE AS expected,
+               NULL::DOUBLE AS p_value, NULL::DOUBLE AS q_value, NULL::VARCHAR[] AS items
+        FROM profile_edges WHERE account_a <> account_b
+        GROUP BY detector, least(account_a, account_b), greatest(account_a, account_b)
+        """
+    )
+    return table.cast(EDGES)
+
+
+def _leaders(eng: DuckDBEngine, edges: pa.Table) -> pa.Table:
+    """Per account, on how many shared items it acted first and later, over every kept edge."""
+    eng.register("kept_edges", edges.select(["account_a", "account_b", "a_first", "b_first"]))
+    return eng.arrow(
+        """
+        SELECT account_id, sum(led)::BIGINT AS led, sum(followed)::BIGINT AS followed FROM (
+            SELECT account_a AS account_id, coalesce(a_first, 0) AS led, coalesce(b_first, 0) AS followed
+            FROM kept_edges
+            UNION ALL
+            SELECT account_b, coalesce(b_first, 0), coalesce(a_first, 0) FROM kept_edges
+        ) x GROUP BY account_id
+        """
+    )
+
+
+def _cluster_evidence(folder: Path, clusters: pa.Table) -> pa.Table | None:
+    files = sorted((folder / "evidence").glob("*.parquet"))
+    if not files or clusters.num_rows == 0:
+        return None
+    return pa.concat_tables(pq.read_table(f, columns=["detector", "account_a", "account_b", "item"]) for f in files)
+
+
+def _handles(eng: DuckDBEngine, fused: pa.Table) -> dict[str, str]:
+    eng.register("fused_nodes", fused.select(["account_a", "account_b"]))
+    rows = eng.rows(
+        """
+        SELECT a.account_id, a.handle FROM accounts a
+        SEMI JOIN (SELECT account_a AS id FROM fused_nodes UNION SELECT account_b FROM fused_nodes) n
+            ON a.account_id = n.id
+        WHERE a.handle IS NOT NULL
+        """
+    )
+    return {str(a): str(h) for a, h in rows}
+
+
+def _summary(
+    ds: Dataset,
+    dets: list[Detector],
+    profile: str | None,
+    eng: DuckDBEngine,
+    alpha: float,
+    window: int,
+    counts: dict[str, dict[str, Any]],
+    timings: dict[str, float],
+    fused: pa.Table,
+    clusters: pa.Table,
+    stats: pa.Table,
+) -> dict[str, Any]:
+    versions = {"overt": __version__, "engine": eng.version()}
+    for pkg in ("sqlglot", "python-igraph", "leidenalg", "scipy", "pyarrow"):
+        versions[pkg] = package_version(pkg)
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "dataset": str(ds.path),
+        "inputs": [{"path": i.path, "sha256": i.sha256, "format": i.format} for i in ds.manifest.inputs],
+        "engine": eng.name,
+        "versions": versions,
+        "profile": profile,
+        "parameters": {"window": window, "alpha": alpha, "detectors": [d.name for d in dets]},
+        "detectors": counts,
+        "network": {
+            "edges": fused.num_rows,
+            "accounts": len(set(fused.column("account_a").to_pylist()) | set(fused.column("account_b").to_pylist())),
+        },
+        "clusters": {
+            "count": stats.num_rows,
+            "accounts": clusters.num_rows,
+            "largest": max(stats.column("size").to_pylist(), default=0),
+        },
+        "timings_seconds": timings,
+        "schema": {"edges": EDGES.names, "evidence": EVIDENCE.names},
+    }

@@ -1,0 +1,82 @@
+"""The tables a scan writes, defined once: per-detector edges, their evidence, the fused network and clusters."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_TS = pa.timestamp("us", tz="UTC")
+
+#: ``edges/<detector>.parquet``. Undirected detectors write each pair once with ``account_a < account_b``;
+#: directed profiles (``cnt``) write ``account_a -> account_b``.
+EDGES = pa.schema(
+    [
+        pa.field("detector", pa.string(), nullable=False),
+        pa.field("account_a", pa.string(), nullable=False),
+        pa.field("account_b", pa.string(), nullable=False),
+        # The detector's edge weight: shared items (co-action detectors), a similarity (similarity detectors),
+        # or the peer tool's own weight under a compatibility profile.
+        pa.field("weight", pa.float64(), nullable=False),
+        pa.field("n_shared_items", pa.int64()),
+        # Co-action pairs behind the edge (one item acted on twice by a counts twice).
+        pa.field("n_pairs", pa.int64()),
+        pa.field("first_at", _TS),
+        pa.field("last_at", _TS),
+        # On how many shared items each side acted first (who leads, who follows).
+        pa.field("a_first", pa.int64()),
+        pa.field("b_first", pa.int64()),
+        # The null model: expected co-actions by chance, the tail probability of what was seen, and the
+        # Benjamini-Hochberg adjusted value over every possible pair of active accounts.
+        pa.field("expected", pa.float64()),
+        pa.field("p_value", pa.float64()),
+        pa.field("q_value", pa.float64()),
+        # Up to a few example item keys; the full list is in evidence/<detector>.parquet.
+        pa.field("items", pa.list_(pa.string())),
+    ]
+)
+
+#: ``evidence/<detector>.parquet``: one row per co-action behind a kept edge.
+EVIDENCE = pa.schema(
+    [
+        pa.field("detector", pa.string(), nullable=False),
+        pa.field("account_a", pa.string(), nullable=False),
+        pa.field("account_b", pa.string(), nullable=False),
+        pa.field("item", pa.string()),
+        pa.field("a_post_id", pa.string()),
+        pa.field("a_at", _TS),
+        pa.field("b_post_id", pa.string()),
+        pa.field("b_at", _TS),
+    ]
+)
+
+#: ``network.parquet``: the fused multi-trace network (undirected, ``account_a < account_b``).
+NETWORK = pa.schema(
+    [
+        pa.field("account_a", pa.string(), nullable=False),
+        pa.field("account_b", pa.string(), nullable=False),
+        pa.field("weight", pa.float64(), nullable=False),
+        pa.field("traces", pa.list_(pa.string())),
+        pa.field("n_traces", pa.int64()),
+        pa.field("n_shared_items", pa.int64()),
+        pa.field("first_at", _TS),
+        pa.field("last_at", _TS),
+        pa.field("q_value", pa.float64()),
+    ]
+)
+
+#: ``clusters.parquet``: one row per account in a cluster.
+CLUSTERS = pa.schema(
+    [
+        pa.field("cluster", pa.int64(), nullable=False),
+        pa.field("account_id", pa.string(), nullable=False),
+        pa.field("role", pa.string()),
+        pa.field("centrality", pa.float64()),
+        pa.field("degree", pa.int64()),
+        pa.field("strength", pa.float64()),
+    ]
+)
+
+
+def seconds_to_timestamps(column: pa.ChunkedArray | pa.Array) -> pa.Array | pa.ChunkedArray:
+    """Whole seconds since 1970 as the schemas' UTC timestamps."""
+    return pc.multiply(column.cast(pa.int64()), 1_000_000).cast(_TS)
