@@ -49,6 +49,15 @@ class _Bar:
         self._progress.update(self._task, advance=1, stage=label.split(": ")[-1])
 
 
+def _window(value: str) -> int | str:
+    if value == "auto":
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is neither whole seconds nor 'auto'", param_hint="--window") from None
+
+
 def _names(value: str | None) -> list[str] | None:
     if not value:
         return None
@@ -64,7 +73,12 @@ def _names(value: str | None) -> list[str] | None:
     "-d",
     help=f"Comma-separated detectors (default: {','.join(DEFAULT_DETECTORS)}; known: {','.join(DETECTORS)}).",
 )
-@click.option("--window", default=60, show_default=True, type=click.IntRange(min=1), help="Co-action window, seconds.")
+@click.option(
+    "--window",
+    default="60",
+    show_default=True,
+    help="Co-action window in seconds, or 'auto' for CooRnet's data-driven coordination interval.",
+)
 @click.option("--profile", type=click.Choice(list(PROFILES)), help="Reproduce a peer tool exactly.")
 @click.option(
     "--alpha",
@@ -85,7 +99,7 @@ def scan_command(
     out: Path,
     engine: str,
     detectors: str | None,
-    window: int,
+    window: str,
     profile: str | None,
     alpha: float,
     min_weight: int | None,
@@ -109,7 +123,7 @@ def scan_command(
                 dataset,
                 out,
                 detectors=_names(detectors),
-                window=window,
+                window=_window(window),
                 profile=profile,
                 engine=engine,
                 alpha=alpha,

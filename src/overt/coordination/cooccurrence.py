@@ -96,15 +96,19 @@ def edges(pair_table: str, *, examples: int = 5) -> str:
     """
 
 
-def expected(edge_table: str, min_weight: int) -> str:
-    """Candidate edges with the chance expectation of their pairs (configuration model, Chung-Lu form).
+def expected(edge_table: str, activity_table: str, min_weight: int) -> str:
+    """Candidate edges with the number of co-acting pairs chance predicts for them.
 
-    Each account's *pair degree* ``k`` is the number of co-acting pairs it is in, whoever the partner;
-    ``C`` is the number of pairs. If partners were matched at random keeping every account's pair degree
-    (so an account that acts a lot, or on popular items at busy times, keeps all its chance encounters),
-    the expected number of pairs between ``a`` and ``b`` is ``k_a * k_b / (2C)``. The observed statistic,
-    ``weight`` (co-acting posts), is at most the number of pairs, so testing it against this expectation is
-    conservative.
+    The null model keeps everything about the data but who the partners are: every action stays where it is,
+    on its item at its time, so each of ``a``'s actions keeps its chance encounters (the other actions on
+    the same item within the window: many for a viral post at a busy hour, none for an obscure one). Those
+    encounters number ``k_a`` (``a``'s *pair degree*). If the accounts behind the other actions were
+    reshuffled, keeping how many actions each account has (``m_b`` of ``M`` in all), each encounter would be
+    with ``b`` with probability ``m_b / M``; so given ``a`` about ``k_a m_b / M`` pairs with ``b`` are chance,
+    and symmetrically given ``b``. The expectation is their mean, ``(k_a m_b + k_b m_a) / 2M``. It accounts
+    for each item's popularity and timing (through ``k``) and each account's activity (through ``m``), and it
+    does not let a dense ring explain itself away (as a pure degree model would when the ring is most of the
+    co-activity). *activity_table* gives ``account_id, m``.
     """
     return f"""
         WITH degree AS (
@@ -113,11 +117,14 @@ def expected(edge_table: str, min_weight: int) -> str:
                 UNION ALL SELECT account_b AS account, n_pairs FROM {edge_table}
             ) d GROUP BY account
         ),
-        total AS (SELECT sum(n_pairs) AS c FROM {edge_table})
-        SELECT e.*, CAST(da.k AS DOUBLE) * db.k / (2.0 * t.c) AS expected
+        total AS (SELECT sum(m) AS big_m FROM {activity_table})
+        SELECT e.*,
+               (CAST(da.k AS DOUBLE) * mb.m + CAST(db.k AS DOUBLE) * ma.m) / (2.0 * t.big_m) AS expected
         FROM {edge_table} e
         JOIN degree da ON da.account = e.account_a
         JOIN degree db ON db.account = e.account_b
+        JOIN {activity_table} ma ON ma.account_id = e.account_a
+        JOIN {activity_table} mb ON mb.account_id = e.account_b
         CROSS JOIN total t
         WHERE e.weight >= {int(min_weight)}
     """

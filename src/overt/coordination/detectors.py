@@ -93,8 +93,9 @@ class CoLink(CoAction):
     """Accounts posting the same link (``level='url'``) or links to the same site (``level='domain'``).
 
     Shows: link-seeding campaigns pushing an article or a site. Cannot show: intent; a site that everyone
-    links to (news portals) produces many chance co-links, which the null model discounts. Reposts count
-    (they carry the original's links), as in coordination-network-toolkit.
+    links to (news portals) produces many chance co-links, which the null model discounts. Reposts do not
+    count (their links are the original's, and reposting is ``co_repost``), as in
+    coordination-network-toolkit.
     """
 
     name: ClassVar[str] = "co_link"
@@ -105,7 +106,7 @@ class CoLink(CoAction):
             raise ValueError(f"co_link level must be 'url' or 'domain', not {self.level!r}")
 
     def actions(self) -> str:
-        return _unnest_actions("urls" if self.level == "url" else "domains")
+        return _unnest_actions("urls" if self.level == "url" else "domains", "kind <> 'repost'")
 
 
 @dataclass(kw_only=True)

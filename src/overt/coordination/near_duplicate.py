@@ -21,7 +21,8 @@ CNT_TOKENS = r"\w+(?:['.,:;]\w+)*|[^\w ]"
 def tokens(style: str) -> str:
     """SQL for the distinct tokens of ``text`` in *style* ``words`` or ``cnt``."""
     if style == "cnt":
-        return f"list_distinct(regexp_extract_all(regexp_replace(lower(text), '@\\S*', '', 'g'), '{CNT_TOKENS}'))"
+        pattern = CNT_TOKENS.replace("'", "''")
+        return f"list_distinct(regexp_extract_all(regexp_replace(lower(text), '@\\S*', '', 'g'), '{pattern}'))"
     if style == "words":
         cleaned = "regexp_replace(regexp_replace(lower(text), '@\\S*', ' ', 'g'), 'https?://\\S*', ' ', 'g')"
         return f"list_distinct(regexp_extract_all({cleaned}, '{WORDS}'))"

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
@@ -28,9 +29,10 @@ import pyarrow.parquet as pq
 from overt._version import __version__
 from overt.coordination import cooccurrence, near_duplicate, network, significance
 from overt.coordination.detectors import (
-    DETECTORS,
     AT,
+    DETECTORS,
     CoAction,
+    CoRepost,
     CoSimilarText,
     Detector,
     FastRepost,
@@ -38,7 +40,7 @@ from overt.coordination.detectors import (
 )
 from overt.coordination.engine import DuckDBEngine
 from overt.coordination.export import write_gexf, write_graphml
-from overt.coordination.profiles import cnt
+from overt.coordination.profiles import cnt, coornet, coortweet
 from overt.coordination.schema import CLUSTERS, EDGES, EVIDENCE, NETWORK, seconds_to_timestamps
 from overt.dataset import Dataset, read_dataset
 from overt.errors import OvertError
@@ -55,7 +57,9 @@ DEFAULT_DETECTORS = (
     "co_media",
     "fast_repost",
 )
-PROFILES = ("cnt",)
+PROFILES = ("cnt", "coortweet", "coornet")
+#: What ``--window auto`` means: CooRnet's estimate_coord_interval over each detector's actions.
+AUTO = "auto"
 
 
 class ScanError(OvertError):
@@ -89,24 +93,31 @@ class Scan:
 
 
 def make_detectors(
-    names: list[str] | tuple[str, ...] | None,
+    chosen: Sequence[str | Detector] | None,
     *,
     window: int | None,
     min_weight: int | None = None,
     similarity_threshold: float | None = None,
 ) -> list[Detector]:
-    """Detector instances for *names* with the scan-wide overrides applied where a detector has them."""
-    chosen = list(names or DEFAULT_DETECTORS)
-    unknown = [n for n in chosen if n not in DETECTORS]
-    if unknown:
-        raise ScanError(f"unknown detector(s) {', '.join(unknown)}; known: {', '.join(DETECTORS)}")
-    out = []
-    for name in chosen:
-        det = DETECTORS[name]()
+    """Detectors for *chosen* (names, or configured instances) with the scan-wide settings applied.
+
+    A configured instance keeps its own settings; the scan's window and overrides fill only what it left
+    unset (``window=None``) or, for names, replace the defaults.
+    """
+    out: list[Detector] = []
+    for item in chosen or DEFAULT_DETECTORS:
+        if isinstance(item, Detector):
+            out.append(item)
+            if isinstance(item, Windowed) and item.window is None:
+                item.window = window
+            continue
+        if item not in DETECTORS:
+            raise ScanError(f"unknown detector {item!r}; known: {', '.join(DETECTORS)}")
+        det = DETECTORS[item]()
         if isinstance(det, Windowed) and det.window is None:
             det.window = window
         if min_weight is not None and hasattr(det, "min_weight"):
-            det.min_weight = min_weight  # type: ignore[attr-defined]
+            det.min_weight = min_weight
         if similarity_threshold is not None and isinstance(det, CoSimilarText):
             det.threshold = similarity_threshold
         out.append(det)
@@ -117,8 +128,8 @@ def scan(
     dataset: str | os.PathLike[str] | Dataset,
     out: str | os.PathLike[str],
     *,
-    detectors: list[str] | tuple[str, ...] | None = None,
-    window: int = 60,
+    detectors: Sequence[str | Detector] | None = None,
+    window: int | str = 60,
     profile: str | None = None,
     engine: str = "duckdb",
     alpha: float = 0.01,
@@ -137,12 +148,15 @@ def scan(
     Parameters
     ----------
     detectors:
-        Detector names (default: :data:`DEFAULT_DETECTORS`).
+        Detector names or configured detector instances (default: :data:`DEFAULT_DETECTORS`).
     window:
-        Seconds within which co-actions count, for detectors without their own window.
+        Seconds within which co-actions count, for detectors without their own window; ``"auto"`` estimates
+        it per detector from the data with CooRnet's coordination interval (q 0.1, p 0.5: the median time,
+        among the 10% of items shared fastest, from an item's first share to its later shares).
     profile:
         ``cnt`` reproduces coordination-network-toolkit's networks exactly (directed edges, its weights,
-        ``min_weight`` inclusive, no null model, no cap).
+        ``min_weight`` inclusive, no null model, no cap); ``coortweet`` CooRTweet's ``detect_groups`` and
+        ``generate_coordinated_network``; ``coornet`` CooRnet's ``get_coord_shares`` (co_link only).
     alpha:
         False discovery rate for keeping edges (Benjamini-Hochberg over all pairs of active accounts).
     min_weight:
@@ -154,15 +168,20 @@ def scan(
         raise ScanError(f"engine {engine!r} is not available; this version runs on: duckdb")
     if profile is not None and profile not in PROFILES:
         raise ScanError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
-    if window <= 0:
-        raise ScanError(f"--window must be a positive number of seconds, not {window}")
+    auto = window == AUTO
+    if not auto and (not isinstance(window, int) or window <= 0):
+        raise ScanError(f"--window must be a positive number of seconds or 'auto', not {window!r}")
+    if auto and profile in ("cnt", "coortweet"):
+        raise ScanError(f"profile {profile} has no data-driven window; give --window in seconds")
     ds = dataset if isinstance(dataset, Dataset) else read_dataset(dataset)
     target = Path(out)
     if target.exists():
         if not overwrite:
             raise ScanError(f"{target} exists; pass overwrite=True (--overwrite) to replace it")
         shutil.rmtree(target)
-    dets = make_detectors(detectors, window=window, min_weight=min_weight, similarity_threshold=similarity_threshold)
+    dets = make_detectors(
+        detectors, window=None if auto else int(window), min_weight=min_weight, similarity_threshold=similarity_threshold
+    )
     if profile == "cnt":
         cnt.check(dets)
     tmp = target.with_name(target.name + ".partial")
@@ -181,8 +200,20 @@ def scan(
         for det in dets:
             t0 = time.perf_counter()
             progress.start(det.name, 4)
+            dest = tmp / "edges" / f"{det.name}.parquet"
+            if auto and isinstance(det, Windowed) and det.window is None:
+                try:
+                    det.window = _auto_window(eng, det)
+                except OvertError as exc:  # nothing shared twice: the trace has nothing to find
+                    counts[det.name] = {"params": det.params(), "skipped": str(exc)}
+                    progress.advance(f"{det.name}: skipped")
+                    continue
             if profile == "cnt":
-                table, info = cnt.run(eng, det, tmp / "edges" / f"{det.name}.parquet", progress)
+                table, info = cnt.run(eng, det, dest, progress)
+            elif profile == "coortweet":
+                table, info = coortweet.run(eng, det, dest, progress)
+            elif profile == "coornet":
+                table, info = coornet.run(eng, det, dest, progress, auto_window=auto)
             else:
                 table, info = _run_detector(eng, det, tmp, alpha, progress)
             kept.append(table)
@@ -229,13 +260,25 @@ def scan(
     return Scan(target, summary)
 
 
+def _auto_window(eng: DuckDBEngine, det: Detector) -> int:
+    """CooRnet's coordination interval over *det*'s actions (items as CooRnet's URLs)."""
+    # Near-duplicate texts have no shared item to time; reposts of one post are the closest notion.
+    actions = det.actions() if isinstance(det, CoAction) else CoRepost().actions()
+    eng.view(
+        f"{det.name}_auto_shares",
+        f"SELECT item AS url, account_id AS account, post_id AS share_id, ts AS shared_at FROM ({actions}) a "
+        "WHERE item IS NOT NULL",
+    )
+    return coornet.estimate_coord_interval(eng.con, f"{det.name}_auto_shares")
+
+
 def _run_detector(
     eng: DuckDBEngine, det: Detector, folder: Path, alpha: float, progress: Progress
 ) -> tuple[pa.Table, dict[str, Any]]:
     """Pairs, edges, the null model and evidence for one detector with overt's own semantics."""
     name = det.name
     info: dict[str, Any] = {"params": det.params()}
-    pairs, n_accounts = f"{name}_pairs", 0
+    pairs, activity, n_accounts = f"{name}_pairs", f"{name}_activity", 0
     if isinstance(det, CoAction):
         assert det.window is not None
         info["actions"] = eng.create(f"{name}_actions", cooccurrence.bucketed(det.actions(), det.window))
@@ -254,12 +297,14 @@ def _run_detector(
                 ]
                 source = f"({cooccurrence.without(source, f'{name}_viral')})"
         info["pairs"] = eng.create(pairs, cooccurrence.pairs(source, det.window))
+        eng.create(activity, f"SELECT account_id, count(*) AS m FROM {source} a GROUP BY account_id")
     elif isinstance(det, CoSimilarText):
         assert det.window is not None
-        n_accounts = _similar_text_pairs(eng, det, "words", pairs)
+        n_accounts = _similar_text_pairs(eng, det, "words", pairs, activity)
         info["pairs"] = int(eng.scalar(f"SELECT count(*) FROM {pairs}"))
     elif isinstance(det, FastRepost):
         info["pairs"] = eng.create(pairs, _fast_repost_pairs(det.max_delay))
+        eng.create(activity, "SELECT account_id, count(*) AS m FROM posts GROUP BY account_id")
         n_accounts = int(
             eng.scalar(
                 f"SELECT count(*) FROM (SELECT account_a AS a FROM {pairs} UNION SELECT account_b FROM {pairs}) u"
@@ -272,7 +317,7 @@ def _run_detector(
     info["candidate_edges"] = eng.create(f"{name}_edges", cooccurrence.edges(pairs))
     progress.advance(f"{name}: edges")
     min_weight = int(getattr(det, "min_weight", 1))
-    tested = significance.score(eng.arrow(cooccurrence.expected(f"{name}_edges", min_weight)), n_accounts)
+    tested = significance.score(eng.arrow(cooccurrence.expected(f"{name}_edges", activity, min_weight)), n_accounts)
     kept = tested.filter(pc.less_equal(tested.column("q_value"), alpha))
     info["tested_edges"] = tested.num_rows
     info["kept_edges"] = kept.num_rows
@@ -308,7 +353,7 @@ def _run_detector(
         folder / "evidence" / f"{name}.parquet",
     )
     progress.advance(f"{name}: evidence")
-    eng.drop(f"{name}_actions", f"{name}_viral", pairs, f"{name}_edges")
+    eng.drop(f"{name}_actions", f"{name}_viral", pairs, f"{name}_edges", activity)
     return table, info
 
 
@@ -319,7 +364,7 @@ def _drop_null_items(column: pa.ChunkedArray) -> pa.Array:
     )
 
 
-def _similar_text_pairs(eng: DuckDBEngine, det: CoSimilarText, style: str, pairs: str) -> int:
+def _similar_text_pairs(eng: DuckDBEngine, det: CoSimilarText, style: str, pairs: str, activity: str) -> int:
     """Fill *pairs* with near-duplicate post pairs of different accounts (``account_a < account_b``)."""
     assert det.window is not None
     msgs, pre, found = f"{det.name}_messages", f"{det.name}_prefixes", f"{det.name}_matches"
@@ -340,7 +385,8 @@ def _similar_text_pairs(eng: DuckDBEngine, det: CoSimilarText, style: str, pairs
         FROM {found} WHERE x_account <> y_account
         """,
     )
-    n_accounts = int(eng.scalar(f"SELECT count(DISTINCT account_id) FROM {msgs}"))
+    eng.create(activity, f"SELECT account_id, count(*) AS m FROM {msgs} GROUP BY account_id")
+    n_accounts = int(eng.scalar(f"SELECT count(*) FROM {activity}"))
     eng.drop(msgs, pre, found)
     return n_accounts
 

@@ -80,3 +80,35 @@ CLUSTERS = pa.schema(
 def seconds_to_timestamps(column: pa.ChunkedArray | pa.Array) -> pa.Array | pa.ChunkedArray:
     """Whole seconds since 1970 as the schemas' UTC timestamps."""
     return pc.multiply(column.cast(pa.int64()), 1_000_000).cast(_TS)
+
+
+def profile_edges(
+    detector: str,
+    account_a: pa.ChunkedArray,
+    account_b: pa.ChunkedArray,
+    weight: pa.ChunkedArray,
+    n_shared_items: pa.ChunkedArray | None = None,
+    first_at: pa.ChunkedArray | None = None,
+    last_at: pa.ChunkedArray | None = None,
+) -> pa.Table:
+    """An EDGES table for a peer-tool profile: its weights, no null model, no evidence columns."""
+    n = len(account_a)
+    ts = pa.timestamp("us", tz="UTC")
+    return pa.table(
+        {
+            "detector": pa.array([detector] * n, pa.string()),
+            "account_a": account_a.cast(pa.string()),
+            "account_b": account_b.cast(pa.string()),
+            "weight": weight.cast(pa.float64()),
+            "n_shared_items": (n_shared_items if n_shared_items is not None else weight).cast(pa.int64()),
+            "n_pairs": pa.nulls(n, pa.int64()),
+            "first_at": first_at if first_at is not None else pa.nulls(n, ts),
+            "last_at": last_at if last_at is not None else pa.nulls(n, ts),
+            "a_first": pa.nulls(n, pa.int64()),
+            "b_first": pa.nulls(n, pa.int64()),
+            "expected": pa.nulls(n, pa.float64()),
+            "p_value": pa.nulls(n, pa.float64()),
+            "q_value": pa.nulls(n, pa.float64()),
+            "items": pa.nulls(n, pa.list_(pa.string())),
+        }
+    ).cast(EDGES)

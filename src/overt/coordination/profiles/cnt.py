@@ -8,7 +8,7 @@ never paired with itself; two messages of one account are, which gives self loop
 keeps them; 1.5.2 also paired each message with itself). The items are:
 
 * ``co_repost`` (its ``co_retweet``): the reposted message id;
-* ``co_link`` (``co_link``): each URL of a message, reposts included;
+* ``co_link`` (``co_link``): each URL of a non-repost message;
 * ``co_text`` (``co_tweet``): non-repost text, lower-cased, ``@``-mentions removed, whitespace collapsed;
 * ``co_similar_text`` (``co_similar_tweet``): no item; two non-repost messages within the window whose token
   sets have Jaccard similarity ``>= similarity_threshold``;
@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 
 from overt.coordination import cooccurrence, near_duplicate
 from overt.coordination.detectors import AT, CoLink, CoRepost, CoSimilarText, Detector, Windowed
-from overt.coordination.schema import EDGES, seconds_to_timestamps
+from overt.coordination.schema import profile_edges, seconds_to_timestamps
 from overt.errors import OvertError
 
 if TYPE_CHECKING:
@@ -67,8 +67,14 @@ def text_key() -> str:
 
 def actions(det: Detector) -> str:
     """The toolkit's items for *det* as ``account_id, item, ts, post_id``."""
-    if isinstance(det, CoRepost | CoLink):
+    if isinstance(det, CoRepost):
         return det.actions()
+    if isinstance(det, CoLink):
+        return f"""
+            SELECT account_id, item, {AT} AS ts, post_id
+            FROM (SELECT account_id, created_at, post_id, unnest(urls) AS item FROM posts
+                  WHERE repost_of_post_id IS NULL) u
+        """
     if det.name == "co_text":
         return f"""
             SELECT account_id, {text_key()} AS item, {AT} AS ts, post_id
@@ -123,24 +129,14 @@ def run(eng: DuckDBEngine, det: Detector, dest: Path, progress: Progress) -> tup
     eng.drop(pairs)
     progress.advance(f"{name}: weights")
     n = rows.num_rows
-    table = pa.table(
-        {
-            "detector": pa.array([name] * n, pa.string()),
-            "account_a": rows.column("account_a"),
-            "account_b": rows.column("account_b"),
-            "weight": rows.column("weight").cast(pa.float64()),
-            "n_shared_items": rows.column("weight").cast(pa.int64()),
-            "n_pairs": pa.nulls(n, pa.int64()),
-            "first_at": seconds_to_timestamps(rows.column("first_at")),
-            "last_at": seconds_to_timestamps(rows.column("last_at")),
-            "a_first": pa.nulls(n, pa.int64()),
-            "b_first": pa.nulls(n, pa.int64()),
-            "expected": pa.nulls(n, pa.float64()),
-            "p_value": pa.nulls(n, pa.float64()),
-            "q_value": pa.nulls(n, pa.float64()),
-            "items": pa.nulls(n, pa.list_(pa.string())),
-        }
-    ).cast(EDGES)
+    table = profile_edges(
+        name,
+        rows.column("account_a"),
+        rows.column("account_b"),
+        rows.column("weight"),
+        first_at=seconds_to_timestamps(rows.column("first_at")),
+        last_at=seconds_to_timestamps(rows.column("last_at")),
+    )
     pq.write_table(table, dest)
     info["edges"] = n
     progress.advance(f"{name}: written")
