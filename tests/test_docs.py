@@ -39,9 +39,10 @@ def test_every_command_has_help_and_is_in_the_user_guide(name, command):
     assert f"overt {name}" in (DOCS / "user-guide.md").read_text(encoding="utf-8")
 
 
-def test_every_ingest_option_is_in_the_user_guide():
+@pytest.mark.parametrize("command", ["ingest", "scan"])
+def test_every_option_is_in_the_user_guide(command):
     guide = (DOCS / "user-guide.md").read_text(encoding="utf-8")
-    for param in cli.commands["ingest"].params:
+    for param in cli.commands[command].params:
         if isinstance(param, click.Option):
             assert param.opts[0] in guide, param.opts[0]
 

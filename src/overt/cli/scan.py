@@ -90,7 +90,13 @@ def _names(value: str | None) -> list[str] | None:
 @click.option("--min-weight", type=click.IntRange(min=1), help="Minimum shared items per edge (every detector).")
 @click.option("--similarity-threshold", type=click.FloatRange(0, 1), help="co_similar_text Jaccard threshold.")
 @click.option("--resolution", default=1.0, show_default=True, type=float, help="Leiden resolution.")
-@click.option("--min-cluster-size", default=3, show_default=True, type=click.IntRange(min=2))
+@click.option(
+    "--min-cluster-size",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=2),
+    help="Smaller communities are not reported as clusters.",
+)
 @click.option("--seed", default=42, show_default=True, type=int, help="Leiden seed.")
 @click.option("--memory-limit", default="4GB", show_default=True, help="DuckDB memory limit; more spills to disk.")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")

@@ -123,10 +123,29 @@ class CoHashtag(CoAction):
         return _unnest_actions("hashtags", "kind <> 'repost'")
 
 
+def without_mentions(column: str = "text", links: bool = False) -> str:
+    """SQL for lower-cased *column* without ``@``-mentions (and links, with *links*).
+
+    Regular expressions run only on the texts that contain the marker: they cost ten times a plain search.
+    """
+    out = f"CASE WHEN contains({column}, '@') THEN regexp_replace(lower({column}), '@\\S*', '', 'g') ELSE lower({column}) END"
+    if links:
+        out = f"CASE WHEN contains({column}, '://') THEN regexp_replace({out}, 'https?://\\S*', '', 'g') ELSE {out} END"
+    return out
+
+
+def collapse_spaces(expr: str) -> str:
+    """SQL collapsing whitespace runs in *expr* to one space and trimming it (only where there is any to do).
+
+    *expr* appears several times; DuckDB evaluates a repeated expression once.
+    """
+    odd = " OR ".join(f"contains({expr}, {c})" for c in ("'  '", "chr(9)", "chr(10)", "chr(12)", "chr(13)"))
+    return f"CASE WHEN {odd} THEN trim(regexp_replace({expr}, '\\s+', ' ', 'g')) ELSE trim({expr}) END"
+
+
 def text_key(column: str = "text") -> str:
     """SQL normalising a text for identity: lower case, mentions and links out, whitespace collapsed."""
-    stripped = f"regexp_replace(regexp_replace(lower({column}), '@\\S*', '', 'g'), 'https?://\\S*', '', 'g')"
-    return f"trim(regexp_replace({stripped}, '\\s+', ' ', 'g'))"
+    return collapse_spaces(without_mentions(column, links=True))
 
 
 @dataclass(kw_only=True)

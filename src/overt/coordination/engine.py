@@ -74,7 +74,7 @@ class DuckDBEngine:
 
     def register(self, name: str, table: pa.Table) -> None:
         """Make an Arrow table (computed outside SQL) queryable as *name*."""
-        self.con.register(name, table)
+        materialise(self.con, name, table)
 
     def create(self, name: str, sql: str) -> int:
         """Materialise *sql* as temp table *name*; return its row count."""
@@ -102,6 +102,27 @@ class DuckDBEngine:
 
     def close(self) -> None:
         self.con.close()
+
+
+def local_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection for small steps on Arrow tables (UTC, no console progress bar)."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def materialise(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    """Copy an Arrow table into temp table *name* of *con*.
+
+    A registered Arrow table is scanned afresh by every reference: a query that joins it with itself (a
+    cluster table matched at both ends of an edge) took 5 s for 54k edges, against 0.01 s from a table.
+    """
+    con.register("_overt_arrow", table)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _overt_arrow")
+    finally:
+        con.unregister("_overt_arrow")
 
 
 def _quote(value: str) -> str:

@@ -1,6 +1,6 @@
 """Export the fused network and its clusters as graph files for Gephi and other graph tools.
 
-:func:`write_graphml` writes GraphML through igraph and :func:`write_gexf` writes GEXF through networkx. Both
+:func:`write_graphml` writes GraphML through igraph and :func:`write_gexf` streams GEXF 1.2. Both
 hold one node per account in the network and one edge per network row. Node attributes: ``account_id``,
 ``label`` (the handle when known, else the account id), ``cluster`` (0 for accounts outside every cluster),
 ``role`` (empty outside clusters) and ``centrality`` (0 outside clusters). Edge attributes: ``weight``,
@@ -14,9 +14,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 import igraph as ig
-import networkx as nx
 import pyarrow as pa
 
 
@@ -82,10 +82,11 @@ def write_gexf(
     *,
     accounts: Mapping[str, str] | None = None,
 ) -> None:
-    """Write the network as GEXF 1.2 (through networkx), with node ids equal to account ids.
+    """Write the network as GEXF 1.2, with node ids equal to account ids.
 
     ``label`` becomes the GEXF node label and ``weight`` the GEXF edge weight; the other attributes are typed
-    ``long``, ``double`` or ``string``.
+    ``long``, ``double`` or ``string``. Written as a stream: networkx's writer builds an element tree of the
+    whole graph and took ~9 s for 54k edges; the tests read every file back with networkx to check it.
 
     Parameters
     ----------
@@ -100,25 +101,42 @@ def write_gexf(
         Optional account id -> handle mapping for the node labels.
     """
     graph = _collect(network, clusters, accounts)
-    out = nx.Graph()
-    for i, account in enumerate(graph.accounts):
-        out.add_node(
-            account,
-            label=graph.labels[i],
-            cluster=graph.cluster[i],
-            role=graph.role[i],
-            centrality=graph.centrality[i],
-        )
-    for i in range(len(graph.source)):
-        out.add_edge(
-            graph.accounts[graph.source[i]],
-            graph.accounts[graph.target[i]],
-            weight=graph.weight[i],
-            traces=graph.traces[i],
-            n_traces=graph.n_traces[i],
-            n_shared_items=graph.n_shared_items[i],
-        )
-    nx.write_gexf(out, os.fspath(path))
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(_GEXF_HEAD)
+        f.write("    <nodes>\n")
+        for i, account in enumerate(graph.accounts):
+            f.write(
+                f"      <node id={quoteattr(account)} label={quoteattr(graph.labels[i])}><attvalues>"
+                f'<attvalue for="0" value="{graph.cluster[i]}"/><attvalue for="1" value={quoteattr(graph.role[i])}/>'
+                f'<attvalue for="2" value="{graph.centrality[i]!r}"/></attvalues></node>\n'
+            )
+        f.write("    </nodes>\n    <edges>\n")
+        for i in range(len(graph.source)):
+            f.write(
+                f'      <edge id="{i}" source={quoteattr(graph.accounts[graph.source[i]])} '
+                f'target={quoteattr(graph.accounts[graph.target[i]])} weight="{graph.weight[i]!r}"><attvalues>'
+                f'<attvalue for="3" value={quoteattr(graph.traces[i])}/>'
+                f'<attvalue for="4" value="{graph.n_traces[i]}"/>'
+                f'<attvalue for="5" value="{graph.n_shared_items[i]}"/></attvalues></edge>\n'
+            )
+        f.write("    </edges>\n  </graph>\n</gexf>\n")
+
+
+_GEXF_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<gexf xmlns="http://www.gexf.net/1.2draft" version="1.2">
+  <meta><creator>overt</creator></meta>
+  <graph defaultedgetype="undirected" mode="static">
+    <attributes class="node">
+      <attribute id="0" title="cluster" type="long"/>
+      <attribute id="1" title="role" type="string"/>
+      <attribute id="2" title="centrality" type="double"/>
+    </attributes>
+    <attributes class="edge">
+      <attribute id="3" title="traces" type="string"/>
+      <attribute id="4" title="n_traces" type="long"/>
+      <attribute id="5" title="n_shared_items" type="long"/>
+    </attributes>
+"""
 
 
 def _collect(network: pa.Table, clusters: pa.Table | None, accounts: Mapping[str, str] | None) -> _Graph:

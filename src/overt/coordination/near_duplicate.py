@@ -11,6 +11,8 @@ lists stay short.
 
 from __future__ import annotations
 
+from overt.coordination.detectors import without_mentions
+
 #: Word tokens: letters/digits runs, lower-cased, with mentions and links removed.
 WORDS = r"\w+"
 #: coordination-network-toolkit's tokens (Unicode word segmentation): words that may contain ' . , : ; between
@@ -22,10 +24,9 @@ def tokens(style: str) -> str:
     """SQL for the distinct tokens of ``text`` in *style* ``words`` or ``cnt``."""
     if style == "cnt":
         pattern = CNT_TOKENS.replace("'", "''")
-        return f"list_distinct(regexp_extract_all(regexp_replace(lower(text), '@\\S*', '', 'g'), '{pattern}'))"
+        return f"list_distinct(regexp_extract_all({without_mentions('text')}, '{pattern}'))"
     if style == "words":
-        cleaned = "regexp_replace(regexp_replace(lower(text), '@\\S*', ' ', 'g'), 'https?://\\S*', ' ', 'g')"
-        return f"list_distinct(regexp_extract_all({cleaned}, '{WORDS}'))"
+        return f"list_distinct(regexp_extract_all({without_mentions('text', links=True)}, '{WORDS}'))"
     raise ValueError(f"unknown token style {style!r}")
 
 

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import scipy.sparse
 import scipy.sparse.linalg
 
+from overt.coordination.engine import local_connection, materialise
 from overt.coordination.schema import CLUSTERS, NETWORK
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -87,9 +88,9 @@ def fuse(edges: pa.Table, *, min_weight: float = 0.0) -> pa.Table:
     """
     _require(edges, _FUSE_COLUMNS, "edges")
     source = edges.select(list(_FUSE_COLUMNS))
-    with duckdb.connect() as con:
+    with local_connection() as con:
         con.execute("SET TimeZone = 'UTC'")
-        con.register("edges", source)
+        materialise(con, "edges", source)
         bad_weight, bad_order = _one_row(
             con,
             """
@@ -284,12 +285,14 @@ def cluster_stats(clusters: pa.Table, network: pa.Table, evidence: pa.Table | No
     _require(network, ("account_a", "account_b", "weight", "traces", "first_at", "last_at"), "network")
     if evidence is not None:
         _require(evidence, ("account_a", "account_b", "item"), "evidence")
-    with duckdb.connect() as con:
+    with local_connection() as con:
         con.execute("SET TimeZone = 'UTC'")
-        con.register("clusters", clusters.select(["cluster", "account_id"]))
-        con.register("network", network.select(["account_a", "account_b", "weight", "traces", "first_at", "last_at"]))
+        materialise(con, "clusters", clusters.select(["cluster", "account_id"]))
+        materialise(
+            con, "network", network.select(["account_a", "account_b", "weight", "traces", "first_at", "last_at"])
+        )
         if evidence is not None:
-            con.register("evidence", evidence.select(["account_a", "account_b", "item"]))
+            materialise(con, "evidence", evidence.select(["account_a", "account_b", "item"]))
             top_items_cte = f"""
             , shared AS (
                 SELECT DISTINCT ma.cluster, least(e.account_a, e.account_b) AS a,

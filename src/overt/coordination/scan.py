@@ -180,7 +180,10 @@ def scan(
             raise ScanError(f"{target} exists; pass overwrite=True (--overwrite) to replace it")
         shutil.rmtree(target)
     dets = make_detectors(
-        detectors, window=None if auto else int(window), min_weight=min_weight, similarity_threshold=similarity_threshold
+        detectors,
+        window=None if auto else int(window),
+        min_weight=min_weight,
+        similarity_threshold=similarity_threshold,
     )
     if profile == "cnt":
         cnt.check(dets)

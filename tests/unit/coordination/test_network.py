@@ -363,3 +363,10 @@ def test_gexf_round_trip(tmp_path: Path) -> None:
     # Gephi reads only scalar attribute types.
     text = path.read_text(encoding="utf-8")
     assert 'type="liststring"' not in text
+
+
+def test_gexf_escapes_markup_in_labels(tmp_path: Path) -> None:
+    net, clusters = export_fixture()
+    path = tmp_path / "network.gexf"
+    write_gexf(net, clusters, path, accounts={"a1": '<b>"A & B"</b>'})
+    assert nx.read_gexf(path).nodes["a1"]["label"] == '<b>"A & B"</b>'

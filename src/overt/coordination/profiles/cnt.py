@@ -29,7 +29,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from overt.coordination import cooccurrence, near_duplicate
-from overt.coordination.detectors import AT, CoLink, CoRepost, CoSimilarText, Detector, Windowed
+from overt.coordination.detectors import (
+    AT,
+    CoLink,
+    CoRepost,
+    CoSimilarText,
+    Detector,
+    Windowed,
+    collapse_spaces,
+    without_mentions,
+)
 from overt.coordination.schema import profile_edges, seconds_to_timestamps
 from overt.errors import OvertError
 
@@ -62,7 +71,7 @@ def check(detectors: list[Detector]) -> None:
 
 def text_key() -> str:
     """The toolkit's ``message_preprocessor``: lower case, mentions removed, whitespace collapsed."""
-    return "trim(regexp_replace(regexp_replace(lower(text), '@\\S*', '', 'g'), '\\s+', ' ', 'g'))"
+    return collapse_spaces(without_mentions("text"))
 
 
 def actions(det: Detector) -> str:

@@ -36,12 +36,11 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from overt.coordination.detectors import AT
+from overt.coordination.detectors import AT, Detector, Windowed
+from overt.coordination.schema import profile_edges
 from overt.errors import OvertError
 from overt.ingest.csvsource import ident, sql_str
 from overt.ingest.normalise import normalise_url
-from overt.coordination.detectors import Detector, Windowed
-from overt.coordination.schema import profile_edges
 
 if TYPE_CHECKING:
     from overt.coordination.engine import DuckDBEngine
