@@ -65,8 +65,8 @@ def edges(pair_table: str, *, examples: int = 5) -> str:
 
     ``weight`` counts co-acting posts: the fewer of the two sides' distinct posts in the pairs, so neither
     one item acted on many times nor one post carrying several items (two links, three hashtags) counts
-    more than once; ``n_shared_items`` counts the distinct items; ``a_first``/``b_first`` count the items each side acted on first; ``items``
-    holds the first *examples* shared items in time.
+    more than once; ``n_shared_items`` counts the distinct items; ``a_first``/``b_first`` count the items
+    each side acted on first; ``items`` holds the first *examples* shared items in time.
     """
     return f"""
         WITH per_item AS (

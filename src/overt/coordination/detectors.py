@@ -128,9 +128,11 @@ def without_mentions(column: str = "text", links: bool = False) -> str:
 
     Regular expressions run only on the texts that contain the marker: they cost ten times a plain search.
     """
-    out = f"CASE WHEN contains({column}, '@') THEN regexp_replace(lower({column}), '@\\S*', '', 'g') ELSE lower({column}) END"
+    lowered = f"lower({column})"
+    out = f"CASE WHEN contains({column}, '@') THEN regexp_replace({lowered}, '@\\S*', '', 'g') ELSE {lowered} END"
     if links:
-        out = f"CASE WHEN contains({column}, '://') THEN regexp_replace({out}, 'https?://\\S*', '', 'g') ELSE {out} END"
+        stripped = f"regexp_replace({out}, 'https?://\\S*', '', 'g')"
+        out = f"CASE WHEN contains({column}, '://') THEN {stripped} ELSE {out} END"
     return out
 
 

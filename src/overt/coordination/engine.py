@@ -95,7 +95,8 @@ class DuckDBEngine:
         return self.con.execute(sql).fetchall()
 
     def arrow(self, sql: str) -> pa.Table:
-        return self.con.sql(sql).to_arrow_table()
+        table: pa.Table = self.con.sql(sql).to_arrow_table()
+        return table
 
     def write_parquet(self, sql: str, path: str | os.PathLike[str]) -> None:
         self.con.execute(f"COPY ({sql}) TO '{_quote(str(path))}' (FORMAT parquet)")

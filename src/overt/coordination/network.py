@@ -46,7 +46,8 @@ CLUSTER_STATS = pa.schema(_CLUSTER_STATS_FIELDS)
 
 _FUSE_COLUMNS = ("detector", "account_a", "account_b", "weight", "n_shared_items", "first_at", "last_at", "q_value")
 _TOP_ITEMS = 5
-# Up to this many accounts a dense eigensolver is fast and exact; ARPACK needs more vertices than its 20 Lanczos vectors.
+# Up to this many accounts a dense eigensolver is fast and exact;
+# ARPACK needs more vertices than its 20 Lanczos vectors.
 _DENSE_LIMIT = 64
 
 

@@ -321,29 +321,28 @@ def _run_detector(
     progress.advance(f"{name}: edges")
     min_weight = int(getattr(det, "min_weight", 1))
     tested = significance.score(eng.arrow(cooccurrence.expected(f"{name}_edges", activity, min_weight)), n_accounts)
-    kept = tested.filter(pc.less_equal(tested.column("q_value"), alpha))
+    kept = tested.filter(pc.less_equal(tested.column("q_value"), pa.scalar(alpha)))
     info["tested_edges"] = tested.num_rows
     info["kept_edges"] = kept.num_rows
     progress.advance(f"{name}: significance")
     n = kept.num_rows
-    table = pa.table(
-        {
-            "detector": pa.array([name] * n, pa.string()),
-            "account_a": kept.column("account_a"),
-            "account_b": kept.column("account_b"),
-            "weight": kept.column("weight").cast(pa.float64()),
-            "n_shared_items": kept.column("n_shared_items"),
-            "n_pairs": kept.column("n_pairs"),
-            "first_at": seconds_to_timestamps(kept.column("first_at")),
-            "last_at": seconds_to_timestamps(kept.column("last_at")),
-            "a_first": kept.column("a_first"),
-            "b_first": kept.column("b_first"),
-            "expected": kept.column("expected"),
-            "p_value": kept.column("p_value"),
-            "q_value": kept.column("q_value"),
-            "items": _drop_null_items(kept.column("items")),
-        }
-    ).cast(EDGES)
+    columns: dict[str, Any] = {
+        "detector": pa.array([name] * n, pa.string()),
+        "account_a": kept.column("account_a"),
+        "account_b": kept.column("account_b"),
+        "weight": kept.column("weight").cast(pa.float64()),
+        "n_shared_items": kept.column("n_shared_items"),
+        "n_pairs": kept.column("n_pairs"),
+        "first_at": seconds_to_timestamps(kept.column("first_at")),
+        "last_at": seconds_to_timestamps(kept.column("last_at")),
+        "a_first": kept.column("a_first"),
+        "b_first": kept.column("b_first"),
+        "expected": kept.column("expected"),
+        "p_value": kept.column("p_value"),
+        "q_value": kept.column("q_value"),
+        "items": _drop_null_items(kept.column("items")),
+    }
+    table = pa.table(columns).cast(EDGES)
     pq.write_table(table, folder / "edges" / f"{name}.parquet")
     eng.register(f"{name}_kept", table.select(["account_a", "account_b"]))
     eng.write_parquet(
@@ -360,7 +359,7 @@ def _run_detector(
     return table, info
 
 
-def _drop_null_items(column: pa.ChunkedArray) -> pa.Array:
+def _drop_null_items(column: pa.ChunkedArray[Any]) -> pa.Array[Any]:
     return pa.array(
         [[i for i in (row or []) if i is not None] for row in column.to_pylist()],
         pa.list_(pa.string()),
@@ -473,7 +472,7 @@ def _summary(
     profile: str | None,
     eng: DuckDBEngine,
     alpha: float,
-    window: int,
+    window: int | str,
     counts: dict[str, dict[str, Any]],
     timings: dict[str, float],
     fused: pa.Table,
@@ -499,7 +498,7 @@ def _summary(
         "clusters": {
             "count": stats.num_rows,
             "accounts": clusters.num_rows,
-            "largest": max(stats.column("size").to_pylist(), default=0),
+            "largest": max((int(x or 0) for x in stats.column("size").to_pylist()), default=0),
         },
         "timings_seconds": timings,
         "schema": {"edges": EDGES.names, "evidence": EVIDENCE.names},

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
 _TS = pa.timestamp("us", tz="UTC")
 
+
+def _schema(fields: list[pa.Field[Any]]) -> pa.Schema:
+    return pa.schema(fields)
+
+
 #: ``edges/<detector>.parquet``. Undirected detectors write each pair once with ``account_a < account_b``;
 #: directed profiles (``cnt``) write ``account_a -> account_b``.
-EDGES = pa.schema(
+EDGES = _schema(
     [
         pa.field("detector", pa.string(), nullable=False),
         pa.field("account_a", pa.string(), nullable=False),
@@ -36,7 +43,7 @@ EDGES = pa.schema(
 )
 
 #: ``evidence/<detector>.parquet``: one row per co-action behind a kept edge.
-EVIDENCE = pa.schema(
+EVIDENCE = _schema(
     [
         pa.field("detector", pa.string(), nullable=False),
         pa.field("account_a", pa.string(), nullable=False),
@@ -50,7 +57,7 @@ EVIDENCE = pa.schema(
 )
 
 #: ``network.parquet``: the fused multi-trace network (undirected, ``account_a < account_b``).
-NETWORK = pa.schema(
+NETWORK = _schema(
     [
         pa.field("account_a", pa.string(), nullable=False),
         pa.field("account_b", pa.string(), nullable=False),
@@ -65,7 +72,7 @@ NETWORK = pa.schema(
 )
 
 #: ``clusters.parquet``: one row per account in a cluster.
-CLUSTERS = pa.schema(
+CLUSTERS = _schema(
     [
         pa.field("cluster", pa.int64(), nullable=False),
         pa.field("account_id", pa.string(), nullable=False),
@@ -77,38 +84,37 @@ CLUSTERS = pa.schema(
 )
 
 
-def seconds_to_timestamps(column: pa.ChunkedArray | pa.Array) -> pa.Array | pa.ChunkedArray:
+def seconds_to_timestamps(column: pa.ChunkedArray[Any] | pa.Array[Any]) -> pa.Array[Any] | pa.ChunkedArray[Any]:
     """Whole seconds since 1970 as the schemas' UTC timestamps."""
     return pc.multiply(column.cast(pa.int64()), 1_000_000).cast(_TS)
 
 
 def profile_edges(
     detector: str,
-    account_a: pa.ChunkedArray,
-    account_b: pa.ChunkedArray,
-    weight: pa.ChunkedArray,
-    n_shared_items: pa.ChunkedArray | None = None,
-    first_at: pa.ChunkedArray | None = None,
-    last_at: pa.ChunkedArray | None = None,
+    account_a: pa.ChunkedArray[Any],
+    account_b: pa.ChunkedArray[Any],
+    weight: pa.ChunkedArray[Any],
+    n_shared_items: pa.ChunkedArray[Any] | None = None,
+    first_at: pa.Array[Any] | pa.ChunkedArray[Any] | None = None,
+    last_at: pa.Array[Any] | pa.ChunkedArray[Any] | None = None,
 ) -> pa.Table:
     """An EDGES table for a peer-tool profile: its weights, no null model, no evidence columns."""
     n = len(account_a)
     ts = pa.timestamp("us", tz="UTC")
-    return pa.table(
-        {
-            "detector": pa.array([detector] * n, pa.string()),
-            "account_a": account_a.cast(pa.string()),
-            "account_b": account_b.cast(pa.string()),
-            "weight": weight.cast(pa.float64()),
-            "n_shared_items": (n_shared_items if n_shared_items is not None else weight).cast(pa.int64()),
-            "n_pairs": pa.nulls(n, pa.int64()),
-            "first_at": first_at if first_at is not None else pa.nulls(n, ts),
-            "last_at": last_at if last_at is not None else pa.nulls(n, ts),
-            "a_first": pa.nulls(n, pa.int64()),
-            "b_first": pa.nulls(n, pa.int64()),
-            "expected": pa.nulls(n, pa.float64()),
-            "p_value": pa.nulls(n, pa.float64()),
-            "q_value": pa.nulls(n, pa.float64()),
-            "items": pa.nulls(n, pa.list_(pa.string())),
-        }
-    ).cast(EDGES)
+    columns: dict[str, Any] = {
+        "detector": pa.array([detector] * n, pa.string()),
+        "account_a": account_a.cast(pa.string()),
+        "account_b": account_b.cast(pa.string()),
+        "weight": weight.cast(pa.float64()),
+        "n_shared_items": (n_shared_items if n_shared_items is not None else weight).cast(pa.int64()),
+        "n_pairs": pa.nulls(n, pa.int64()),
+        "first_at": first_at if first_at is not None else pa.nulls(n, ts),
+        "last_at": last_at if last_at is not None else pa.nulls(n, ts),
+        "a_first": pa.nulls(n, pa.int64()),
+        "b_first": pa.nulls(n, pa.int64()),
+        "expected": pa.nulls(n, pa.float64()),
+        "p_value": pa.nulls(n, pa.float64()),
+        "q_value": pa.nulls(n, pa.float64()),
+        "items": pa.nulls(n, pa.list_(pa.string())),
+    }
+    return pa.table(columns).cast(EDGES)
