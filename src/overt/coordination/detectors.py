@@ -19,6 +19,33 @@ from typing import Any, ClassVar
 AT = "CAST(floor(epoch(created_at)) AS BIGINT)"
 
 
+def without_mentions(column: str = "text", links: bool = False) -> str:
+    """SQL for lower-cased *column* without ``@``-mentions (and links, with *links*).
+
+    Regular expressions run only on the texts that contain the marker: they cost ten times a plain search.
+    """
+    lowered = f"lower({column})"
+    out = f"CASE WHEN contains({column}, '@') THEN regexp_replace({lowered}, '@\\S*', '', 'g') ELSE {lowered} END"
+    if links:
+        stripped = f"regexp_replace({out}, 'https?://\\S*', '', 'g')"
+        out = f"CASE WHEN contains({column}, '://') THEN {stripped} ELSE {out} END"
+    return out
+
+
+def collapse_spaces(expr: str) -> str:
+    """SQL collapsing whitespace runs in *expr* to one space and trimming it (only where there is any to do).
+
+    *expr* appears several times; DuckDB evaluates a repeated expression once.
+    """
+    odd = " OR ".join(f"contains({expr}, {c})" for c in ("'  '", "chr(9)", "chr(10)", "chr(12)", "chr(13)"))
+    return f"CASE WHEN {odd} THEN trim(regexp_replace({expr}, '\\s+', ' ', 'g')) ELSE trim({expr}) END"
+
+
+def text_key(column: str = "text") -> str:
+    """SQL normalising a text for identity: lower case, mentions and links out, whitespace collapsed."""
+    return collapse_spaces(without_mentions(column, links=True))
+
+
 @dataclass(kw_only=True)
 class Detector:
     """Base of all detectors. Subclasses set ``name`` and document what the trace can and cannot show."""
@@ -76,15 +103,19 @@ class CoRepost(CoAction):
 
     Shows: amplification rings that boost the same content at the same moment. Cannot show: who instructed
     them; organic fans of a popular account also repost it quickly, which the null model discounts by each
-    post's popularity and each account's activity. Quotes are not reposts here.
+    post's popularity and each account's activity. Quotes are not reposts here. Where the source gives no
+    original post id, reposts of the same author's same text count as reposts of one post.
     """
 
     name: ClassVar[str] = "co_repost"
 
     def actions(self) -> str:
+        # Some sources (FiveThirtyEight's IRA tweets) mark a repost without the original's id: the reposted
+        # author (when known) and the normalised text then stand for the original.
+        by_text = f"'text:' || coalesce(repost_of_account_id, '') || ':' || {text_key()}"
         return f"""
-            SELECT account_id, repost_of_post_id AS item, {AT} AS ts, post_id
-            FROM posts WHERE kind = 'repost' AND repost_of_post_id IS NOT NULL
+            SELECT account_id, coalesce(repost_of_post_id, {by_text}) AS item, {AT} AS ts, post_id
+            FROM posts WHERE kind = 'repost' AND (repost_of_post_id IS NOT NULL OR text IS NOT NULL)
         """
 
 
@@ -121,33 +152,6 @@ class CoHashtag(CoAction):
 
     def actions(self) -> str:
         return _unnest_actions("hashtags", "kind <> 'repost'")
-
-
-def without_mentions(column: str = "text", links: bool = False) -> str:
-    """SQL for lower-cased *column* without ``@``-mentions (and links, with *links*).
-
-    Regular expressions run only on the texts that contain the marker: they cost ten times a plain search.
-    """
-    lowered = f"lower({column})"
-    out = f"CASE WHEN contains({column}, '@') THEN regexp_replace({lowered}, '@\\S*', '', 'g') ELSE {lowered} END"
-    if links:
-        stripped = f"regexp_replace({out}, 'https?://\\S*', '', 'g')"
-        out = f"CASE WHEN contains({column}, '://') THEN {stripped} ELSE {out} END"
-    return out
-
-
-def collapse_spaces(expr: str) -> str:
-    """SQL collapsing whitespace runs in *expr* to one space and trimming it (only where there is any to do).
-
-    *expr* appears several times; DuckDB evaluates a repeated expression once.
-    """
-    odd = " OR ".join(f"contains({expr}, {c})" for c in ("'  '", "chr(9)", "chr(10)", "chr(12)", "chr(13)"))
-    return f"CASE WHEN {odd} THEN trim(regexp_replace({expr}, '\\s+', ' ', 'g')) ELSE trim({expr}) END"
-
-
-def text_key(column: str = "text") -> str:
-    """SQL normalising a text for identity: lower case, mentions and links out, whitespace collapsed."""
-    return collapse_spaces(without_mentions(column, links=True))
 
 
 @dataclass(kw_only=True)

@@ -304,6 +304,7 @@ def _run_detector(
     elif isinstance(det, CoSimilarText):
         assert det.window is not None
         n_accounts = _similar_text_pairs(eng, det, "words", pairs, activity)
+        info["actions"] = int(eng.scalar(f"SELECT coalesce(sum(m), 0) FROM {activity}"))
         info["pairs"] = int(eng.scalar(f"SELECT count(*) FROM {pairs}"))
     elif isinstance(det, FastRepost):
         info["pairs"] = eng.create(pairs, _fast_repost_pairs(det.max_delay))

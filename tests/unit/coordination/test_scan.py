@@ -119,7 +119,7 @@ def test_cnt_profile_reproduces_the_toolkit_fixture(tmp_path: Path, shared_data:
 
 
 def test_near_duplicates_match_a_brute_force_jaccard(tmp_path: Path) -> None:
-    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu"]
     rows: list[tuple[object, ...]] = []
     for i in range(60):
         chosen = [w for j, w in enumerate(words) if (i * 7 + j * 3) % 5 != 0]
