@@ -11,6 +11,7 @@ attribute is a scalar (string or number), which Gephi requires; lists such as ``
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -163,15 +164,25 @@ def _collect(network: pa.Table, clusters: pa.Table | None, accounts: Mapping[str
     placed = [membership.get(account, unclustered) for account in nodes]
 
     return _Graph(
-        accounts=nodes,
-        labels=[handles.get(account) or account for account in nodes],
+        accounts=[_xml_safe(account) for account in nodes],
+        labels=[_xml_safe(handles.get(account) or account) for account in nodes],
         cluster=[int(cluster) for cluster, _, _ in placed],
-        role=[role for _, role, _ in placed],
+        role=[_xml_safe(role) for _, role, _ in placed],
         centrality=[float(centrality) for _, _, centrality in placed],
         source=[index[account] for account in ends_a],
         target=[index[account] for account in ends_b],
         weight=[float(weight) for weight in column("weight")],
-        traces=[",".join(traces or []) for traces in column("traces")],
+        traces=[_xml_safe(",".join(traces or [])) for traces in column("traces")],
         n_traces=[int(n or 0) for n in column("n_traces")],
         n_shared_items=[int(n or 0) for n in column("n_shared_items")],
     )
+
+
+# Characters XML 1.0 cannot carry even escaped (C0 controls other than tab and newlines, lone surrogates,
+# U+FFFE/U+FFFF); handles and display names occasionally contain them, and both writers would otherwise fail
+# or produce a file Gephi rejects.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    return _NOT_XML.sub("", text)

@@ -295,13 +295,16 @@ def cluster_stats(clusters: pa.Table, network: pa.Table, evidence: pa.Table | No
         if evidence is not None:
             materialise(con, "evidence", evidence.select(["account_a", "account_b", "item"]))
             top_items_cte = f"""
-            , shared AS (
-                SELECT DISTINCT ma.cluster, least(e.account_a, e.account_b) AS a,
-                       greatest(e.account_a, e.account_b) AS b, e.item
-                FROM evidence AS e
-                JOIN clusters AS ma ON ma.account_id = e.account_a
-                JOIN clusters AS mb ON mb.account_id = e.account_b AND mb.cluster = ma.cluster
+            , evidence_a AS MATERIALIZED (
+                SELECT ma.cluster, e.account_a, e.account_b, e.item
+                FROM evidence AS e JOIN clusters AS ma ON ma.account_id = e.account_a
                 WHERE e.item IS NOT NULL
+            ),
+            shared AS (
+                SELECT DISTINCT e.cluster, least(e.account_a, e.account_b) AS a,
+                       greatest(e.account_a, e.account_b) AS b, e.item
+                FROM evidence_a AS e
+                JOIN clusters AS mb ON mb.account_id = e.account_b AND mb.cluster = e.cluster
             ),
             ranked AS (
                 SELECT cluster, item,
@@ -319,15 +322,21 @@ def cluster_stats(clusters: pa.Table, network: pa.Table, evidence: pa.Table | No
             top_items_cte = ""
             top_items = "NULL::VARCHAR[]"
             top_join = ""
-        # Weights are summed as an ordered list so the total does not depend on DuckDB's thread scheduling.
+        # Both ends are labelled one after the other through MATERIALIZED steps: left to itself, the planner
+        # (without statistics on Arrow scans) first joins clusters to clusters on the cluster number, which is
+        # quadratic in cluster size. Weights are summed as an ordered list so the total does not depend on
+        # DuckDB's thread scheduling.
         stats: pa.Table = con.sql(
             f"""
             WITH sizes AS (SELECT cluster, count(*) AS size FROM clusters GROUP BY cluster),
-            inside AS (
+            network_a AS MATERIALIZED (
                 SELECT ma.cluster, n.account_a, n.account_b, n.weight, n.traces, n.first_at, n.last_at
-                FROM network AS n
-                JOIN clusters AS ma ON ma.account_id = n.account_a
-                JOIN clusters AS mb ON mb.account_id = n.account_b AND mb.cluster = ma.cluster
+                FROM network AS n JOIN clusters AS ma ON ma.account_id = n.account_a
+            ),
+            inside AS (
+                SELECT n.*
+                FROM network_a AS n
+                JOIN clusters AS mb ON mb.account_id = n.account_b AND mb.cluster = n.cluster
             ),
             edge_stats AS (
                 SELECT cluster, count(*) AS n_edges,

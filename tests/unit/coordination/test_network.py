@@ -7,13 +7,14 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+import igraph as ig
 import networkx as nx
 import numpy as np
 import pyarrow as pa
 import pytest
 
 from overt.coordination.export import write_gexf, write_graphml
-from overt.coordination.network import CLUSTER_STATS, cluster, cluster_stats, fuse
+from overt.coordination.network import CLUSTER_STATS, _eigenvector_by_component, cluster, cluster_stats, fuse
 from overt.coordination.schema import CLUSTERS, EDGES, NETWORK
 
 
@@ -246,6 +247,35 @@ def test_roles_from_lead_and_follow_counts() -> None:
     }
 
 
+def random_graph(n: int, m: int, seed: int) -> ig.Graph:
+    rng = np.random.default_rng(seed)
+    graph = ig.Graph(n=n, edges=rng.integers(0, n, (m, 2)).tolist())
+    graph.simplify()
+    graph.es["weight"] = rng.uniform(0.1, 5.0, graph.ecount()).tolist()
+    return graph
+
+
+@pytest.mark.parametrize("size", [12, 400], ids=["dense-solver", "sparse-solver"])
+def test_eigenvector_centrality_matches_igraph_and_is_repeatable(size: int) -> None:
+    # igraph's eigenvector_centrality is the reference for the values; it is not used in overt because its
+    # ARPACK start vector is random, which the second half of this test guards against.
+    graph = random_graph(size, size * 4, seed=size).connected_components().giant()
+
+    ours = _eigenvector_by_component(graph)
+    assert ours == pytest.approx(graph.eigenvector_centrality(weights="weight"), abs=1e-9)
+    assert ours.max() == 1.0
+    assert all(np.array_equal(_eigenvector_by_component(graph), ours) for _ in range(3))
+
+
+def test_eigenvector_centrality_is_scaled_per_component() -> None:
+    # A star (bipartite, so the solver must take the largest eigenvalue, not the largest in magnitude), a pair
+    # and a triangle, in one graph.
+    graph = ig.Graph(n=10, edges=[(0, 1), (0, 2), (0, 3), (0, 4), (5, 6), (7, 8), (8, 9), (7, 9)])
+    graph.es["weight"] = [1.0] * 8
+    centrality = _eigenvector_by_component(graph)
+    assert centrality == pytest.approx([1.0] + [0.5] * 4 + [1.0] * 5)
+
+
 def test_empty_network_has_no_clusters() -> None:
     clusters = cluster(NETWORK.empty_table())
     assert clusters.num_rows == 0
@@ -308,8 +338,8 @@ def test_cluster_stats_top_items_rank_items_by_account_pairs() -> None:
         *[("co_text", "d", "x", "u9") for _ in range(5)],
         ("co_text", "x", "y", None),
     ]
-    evidence = pa.table(
-        {name: list(values) for name, values in zip(["detector", "account_a", "account_b", "item"], zip(*shared))}
+    evidence = pa.Table.from_pylist(
+        [dict(zip(("detector", "account_a", "account_b", "item"), row, strict=True)) for row in shared]
     )
     stats = cluster_stats(clusters, net, evidence)
 
@@ -370,3 +400,13 @@ def test_gexf_escapes_markup_in_labels(tmp_path: Path) -> None:
     path = tmp_path / "network.gexf"
     write_gexf(net, clusters, path, accounts={"a1": '<b>"A & B"</b>'})
     assert nx.read_gexf(path).nodes["a1"]["label"] == '<b>"A & B"</b>'
+
+
+@pytest.mark.parametrize("writer", [write_gexf, write_graphml])
+def test_exports_drop_characters_xml_cannot_hold(tmp_path: Path, writer: Any) -> None:
+    net, clusters = export_fixture()
+    path = tmp_path / "network.xml"
+    writer(net, clusters, path, accounts={"a1": "bell\x07 and escape\x1b"})
+    graph = nx.read_gexf(path) if writer is write_gexf else nx.read_graphml(path)
+    labels = {data["label"] for _, data in graph.nodes(data=True)}
+    assert "bell and escape" in labels
