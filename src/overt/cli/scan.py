@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from overt.coordination.detectors import DETECTORS
-from overt.coordination.scan import DEFAULT_DETECTORS, PROFILES, Scan, scan
+from overt.coordination.detectors import DEFAULT_DETECTORS, DETECTORS
+from overt.coordination.profiles import PROFILES
 from overt.errors import OvertError
+
+if TYPE_CHECKING:
+    from overt.coordination.scan import Scan
 
 
 class _Bar:
@@ -121,6 +125,9 @@ def scan_command(
     --window seconds, scores each pair against chance and keeps the significant ones; the traces are fused
     into one network and clustered with Leiden. See docs/user-guide.md for the outputs.
     """
+    # Imported here: the network libraries take half a second to load, which other commands need not pay.
+    from overt.coordination.scan import scan
+
     console = Console(stderr=True)
     try:
         with _Bar(console) as bar:

@@ -14,11 +14,15 @@ b_post_id, b_at`` (``ts`` in whole seconds). Undirected detectors store each pai
 from __future__ import annotations
 
 
-def bucketed(actions: str, window: int) -> str:
-    """*actions* (``account_id, item, ts, post_id``) with their time bucket, blank items dropped."""
+def bucketed(actions: str, window: int, keep: str = "TRUE") -> str:
+    """The materialised *actions* table (``account_id, item, ts, post_id``) with time buckets.
+
+    Blank items and rows failing the detector's *keep* condition are dropped here, on a table: the same filter
+    on the expression that computes an item (a normalised text) made DuckDB evaluate it several times over.
+    """
     return f"""
         SELECT account_id, item, ts, post_id, CAST(floor(ts / {window}) AS BIGINT) AS bucket
-        FROM ({actions}) a WHERE item IS NOT NULL AND item <> ''
+        FROM {actions} WHERE item IS NOT NULL AND item <> '' AND ({keep})
     """
 
 

@@ -89,6 +89,10 @@ class CoAction(Windowed):
         """SQL giving ``account_id, item, ts, post_id`` (``ts`` in whole seconds) for every action."""
         raise NotImplementedError
 
+    def keep(self) -> str:
+        """SQL condition on ``item`` an action must meet (applied to the materialised actions)."""
+        return "TRUE"
+
 
 def _unnest_actions(column: str, where: str = "TRUE") -> str:
     return f"""
@@ -168,11 +172,12 @@ class CoText(CoAction):
 
     def actions(self) -> str:
         return f"""
-            SELECT account_id, item, ts, post_id FROM (
-                SELECT account_id, {text_key()} AS item, {AT} AS ts, post_id
-                FROM posts WHERE kind <> 'repost' AND text IS NOT NULL
-            ) t WHERE length(item) >= {int(self.min_chars)}
+            SELECT account_id, {text_key()} AS item, {AT} AS ts, post_id
+            FROM posts WHERE kind <> 'repost' AND text IS NOT NULL
         """
+
+    def keep(self) -> str:
+        return f"length(item) >= {int(self.min_chars)}"
 
 
 @dataclass(kw_only=True)
@@ -249,6 +254,19 @@ class FastRepost(Detector):
     max_delay: int = 10
     min_weight: int = 2
 
+
+#: What a scan runs when no detectors are named.
+DEFAULT_DETECTORS = (
+    "co_repost",
+    "co_link",
+    "co_hashtag",
+    "co_text",
+    "co_similar_text",
+    "co_reply",
+    "co_mention",
+    "co_media",
+    "fast_repost",
+)
 
 #: Every detector by name, in the order a scan runs them.
 DETECTORS: dict[str, type[Detector]] = {

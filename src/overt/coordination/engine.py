@@ -57,6 +57,9 @@ class DuckDBEngine:
         self.con.execute("SET enable_progress_bar = false")
         self.con.execute("SET lambda_syntax = 'DISABLE_SINGLE_ARROW'")
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        # Nothing a detector materialises depends on row order (outputs are sorted when written), and keeping
+        # insertion order costs parallelism.
+        self.con.execute("SET preserve_insertion_order = false")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         if temp_directory is not None:

@@ -30,13 +30,19 @@ def tokens(style: str) -> str:
     raise ValueError(f"unknown token style {style!r}")
 
 
-def messages(style: str, window: int, min_tokens: int) -> str:
-    """Non-repost posts with their token sets and time buckets."""
+def tokenised(style: str) -> str:
+    """Non-repost posts with their token sets (materialise this, then select with :func:`messages`)."""
+    return f"""
+        SELECT post_id, account_id, CAST(floor(epoch(created_at)) AS BIGINT) AS ts, {tokens(style)} AS toks
+        FROM posts WHERE kind <> 'repost' AND text IS NOT NULL
+    """
+
+
+def messages(tokenised_table: str, window: int, min_tokens: int) -> str:
+    """Messages with at least *min_tokens* tokens, their token count and time bucket."""
     return f"""
         SELECT post_id, account_id, ts, CAST(floor(ts / {int(window)}) AS BIGINT) AS bucket, toks, len(toks) AS n
-        FROM (SELECT post_id, account_id, CAST(floor(epoch(created_at)) AS BIGINT) AS ts, {tokens(style)} AS toks
-              FROM posts WHERE kind <> 'repost' AND text IS NOT NULL) m
-        WHERE len(toks) >= {int(min_tokens)}
+        FROM {tokenised_table} WHERE len(toks) >= {int(min_tokens)}
     """
 
 

@@ -30,6 +30,7 @@ from overt._version import __version__
 from overt.coordination import cooccurrence, near_duplicate, network, significance
 from overt.coordination.detectors import (
     AT,
+    DEFAULT_DETECTORS,
     DETECTORS,
     CoAction,
     CoRepost,
@@ -40,24 +41,11 @@ from overt.coordination.detectors import (
 )
 from overt.coordination.engine import DuckDBEngine
 from overt.coordination.export import write_gexf, write_graphml
-from overt.coordination.profiles import cnt, coornet, coortweet
+from overt.coordination.profiles import PROFILES, cnt, coornet, coortweet
 from overt.coordination.schema import CLUSTERS, EDGES, EVIDENCE, NETWORK, seconds_to_timestamps
 from overt.dataset import Dataset, read_dataset
 from overt.errors import OvertError
 
-#: What a scan runs when no detectors are named.
-DEFAULT_DETECTORS = (
-    "co_repost",
-    "co_link",
-    "co_hashtag",
-    "co_text",
-    "co_similar_text",
-    "co_reply",
-    "co_mention",
-    "co_media",
-    "fast_repost",
-)
-PROFILES = ("cnt", "coortweet", "coornet")
 #: What ``--window auto`` means: CooRnet's estimate_coord_interval over each detector's actions.
 AUTO = "auto"
 
@@ -284,7 +272,9 @@ def _run_detector(
     pairs, activity, n_accounts = f"{name}_pairs", f"{name}_activity", 0
     if isinstance(det, CoAction):
         assert det.window is not None
-        info["actions"] = eng.create(f"{name}_actions", cooccurrence.bucketed(det.actions(), det.window))
+        eng.create(f"{name}_raw", det.actions())
+        info["actions"] = eng.create(f"{name}_actions", cooccurrence.bucketed(f"{name}_raw", det.window, det.keep()))
+        eng.drop(f"{name}_raw")
         n_accounts = int(eng.scalar(f"SELECT count(DISTINCT account_id) FROM {name}_actions"))
         source = f"{name}_actions"
         if det.max_accounts_per_window:
@@ -371,7 +361,9 @@ def _similar_text_pairs(eng: DuckDBEngine, det: CoSimilarText, style: str, pairs
     """Fill *pairs* with near-duplicate post pairs of different accounts (``account_a < account_b``)."""
     assert det.window is not None
     msgs, pre, found = f"{det.name}_messages", f"{det.name}_prefixes", f"{det.name}_matches"
-    eng.create(msgs, near_duplicate.messages(style, det.window, det.min_tokens))
+    eng.create(f"{msgs}_raw", near_duplicate.tokenised(style))
+    eng.create(msgs, near_duplicate.messages(f"{msgs}_raw", det.window, det.min_tokens))
+    eng.drop(f"{msgs}_raw")
     eng.create(pre, near_duplicate.prefixes(msgs, det.threshold))
     eng.create(found, near_duplicate.matches(msgs, pre, det.window, det.threshold))
     # A near-duplicate pair's item is the earlier post: the text the later one copied.

@@ -144,10 +144,12 @@ def test_every_detector_query_transpiles_to_spark() -> None:
     for name, cls in DETECTORS.items():
         det = cls()
         if isinstance(det, CoAction):
-            sql = cooccurrence.pairs(f"({cooccurrence.bucketed(det.actions(), 60)})", 60)
-            assert "SELECT" in transpile(sql, "spark"), name
+            assert transpile(det.actions(), "spark"), name
+            assert transpile(cooccurrence.bucketed("raw", 60, det.keep()), "spark"), name
+    assert transpile(cooccurrence.pairs("actions", 60), "spark")
     for style in ("words", "cnt"):
-        assert transpile(near_duplicate.messages(style, 60, 5), "spark")
+        assert transpile(near_duplicate.tokenised(style), "spark")
+    assert transpile(near_duplicate.messages("raw", 60, 5), "spark")
     assert transpile(near_duplicate.prefixes("m", 0.8), "spark")
     assert transpile(near_duplicate.matches("m", "p", 60, 0.8), "spark")
     assert transpile(cooccurrence.edges("pairs"), "spark")

@@ -115,7 +115,9 @@ def run(eng: DuckDBEngine, det: Detector, dest: Path, progress: Progress) -> tup
     pairs = f"cnt_{name}_pairs"
     if isinstance(det, CoSimilarText):
         msgs, pre, found = f"cnt_{name}_messages", f"cnt_{name}_prefixes", f"cnt_{name}_matches"
-        info["actions"] = eng.create(msgs, near_duplicate.messages("cnt", window, 1))
+        eng.create(f"{msgs}_raw", near_duplicate.tokenised("cnt"))
+        info["actions"] = eng.create(msgs, near_duplicate.messages(f"{msgs}_raw", window, 1))
+        eng.drop(f"{msgs}_raw")
         eng.create(pre, near_duplicate.prefixes(msgs, det.threshold))
         eng.create(found, near_duplicate.matches(msgs, pre, window, det.threshold))
         info["pairs"] = eng.create(
@@ -130,7 +132,9 @@ def run(eng: DuckDBEngine, det: Detector, dest: Path, progress: Progress) -> tup
         eng.drop(msgs, pre, found)
     else:
         acts = f"cnt_{name}_actions"
-        info["actions"] = eng.create(acts, cooccurrence.bucketed(actions(det), window))
+        eng.create(f"{acts}_raw", actions(det))
+        info["actions"] = eng.create(acts, cooccurrence.bucketed(f"{acts}_raw", window))
+        eng.drop(f"{acts}_raw")
         info["pairs"] = eng.create(pairs, cooccurrence.pairs(acts, window, directed=True, loops=True))
         eng.drop(acts)
     progress.advance(f"{name}: pairs")
