@@ -180,3 +180,41 @@ def test_bad_requests_are_refused(tmp_path: Path) -> None:
     scan(ds, tmp_path / "s4", detectors=["co_repost"])
     with pytest.raises(ScanError, match="exists"):
         scan(ds, tmp_path / "s4", detectors=["co_repost"])
+
+
+def test_coortweet_profile_through_the_scan(tmp_path: Path) -> None:
+    # CooRTweet's vignette (S2): detect_groups(min_participation=2, time_window=60) then
+    # generate_coordinated_network(edge_weight=0.5) gives 2,110 accounts and 3,721 edges.
+    russian = Path(__file__).parents[3] / "examples" / "coortweet-russia-2021" / "russian_coord_tweets.csv.gz"
+    build_dataset([russian], tmp_path / "ds")
+    result = scan(
+        tmp_path / "ds", tmp_path / "scan", profile="coortweet", detectors=["co_repost"], window=60, min_weight=2
+    )
+    rows = duckdb.sql(f"SELECT account_a, account_b FROM '{result.path}/edges/co_repost.parquet'").fetchall()
+    assert len(rows) == 3721
+    assert len({a for a, _ in rows} | {b for _, b in rows}) == 2110
+    marked = duckdb.sql(f"SELECT sum(weight_threshold) FROM '{result.path}/profile/co_repost.parquet'").fetchall()
+    assert marked == [(60,)]
+
+
+def test_coornet_profile_with_the_estimated_interval(tmp_path: Path, shared_data: Path) -> None:
+    # CooRnet's logged run: interval 46,829 s, 655 highly connected entities.
+    build_dataset([shared_data / "peer_fixtures" / "coornet" / "ct_shares_marked.csv.gz"], tmp_path / "ds")
+    result = scan(tmp_path / "ds", tmp_path / "scan", profile="coornet", detectors=["co_link"], window="auto")
+    assert result.summary["detectors"]["co_link"]["coordination_interval"] == 46829
+    rows = duckdb.sql(f"SELECT account_a, account_b FROM '{result.path}/edges/co_link.parquet'").fetchall()
+    assert len({a for a, _ in rows} | {b for _, b in rows}) == 655
+    # Every (post, link) pair of the dataset is labelled.
+    links = duckdb.sql(
+        f"SELECT count(*) FROM (SELECT DISTINCT post_id, unnest(urls) FROM '{tmp_path}/ds/posts.parquet')"
+    )
+    labels = duckdb.sql(f"SELECT count(*) FROM '{result.path}/profile/co_link_labels.parquet'")
+    assert labels.fetchall() == links.fetchall()
+
+
+def test_window_auto_estimates_an_interval_per_detector(tmp_path: Path) -> None:
+    ds = dataset(tmp_path, organic_and_ring())
+    result = scan(ds, tmp_path / "scan", detectors=["co_repost", "co_link"], window="auto")
+    info = result.summary["detectors"]
+    assert isinstance(info["co_repost"]["params"]["window"], int) and info["co_repost"]["params"]["window"] > 0
+    assert "skipped" in info["co_link"]  # no links at all: nothing to estimate from, nothing to find
