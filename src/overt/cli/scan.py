@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from overt.coordination import similarity  # noqa: F401  (registers the similarity detectors)
 from overt.coordination.detectors import DEFAULT_DETECTORS, DETECTORS
 from overt.coordination.profiles import PROFILES
 from overt.errors import OvertError
@@ -160,9 +161,9 @@ def _print_summary(result: Scan) -> None:
     for name, info in s["detectors"].items():
         table.add_row(
             name,
-            f"{info.get('actions', 0):,}",
-            f"{info.get('pairs', 0):,}",
-            f"{info.get('tested_edges', info.get('edges', 0)):,}",
+            f"{info.get('actions', info.get('occurrences', 0)):,}",
+            f"{info.get('pairs', info.get('candidate_edges', 0)):,}",
+            f"{info.get('tested_edges', info.get('tested_pairs', info.get('edges', 0))):,}",
             f"{info.get('kept_edges', info.get('edges', 0)):,}",
             f"{s['timings_seconds'].get(name, 0):.1f}",
         )

@@ -79,6 +79,14 @@ class DuckDBEngine:
         """Make an Arrow table (computed outside SQL) queryable as *name*."""
         materialise(self.con, name, table)
 
+    def arrow_from(self, table: pa.Table, sql: str) -> pa.Table:
+        """Run *sql*, where ``{table}`` names the Arrow *table*, and return the result."""
+        materialise(self.con, "_overt_input", table)
+        try:
+            return self.arrow(sql.format(table="_overt_input"))
+        finally:
+            self.con.execute("DROP TABLE IF EXISTS _overt_input")
+
     def create(self, name: str, sql: str) -> int:
         """Materialise *sql* as temp table *name*; return its row count."""
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")

@@ -43,6 +43,7 @@ from overt.coordination.engine import DuckDBEngine
 from overt.coordination.export import write_gexf, write_graphml
 from overt.coordination.profiles import PROFILES, cnt, coornet, coortweet
 from overt.coordination.schema import CLUSTERS, EDGES, EVIDENCE, NETWORK, seconds_to_timestamps
+from overt.coordination.similarity import Similarity
 from overt.dataset import Dataset, read_dataset
 from overt.errors import OvertError
 
@@ -304,6 +305,24 @@ def _run_detector(
                 f"SELECT count(*) FROM (SELECT account_a AS a FROM {pairs} UNION SELECT account_b FROM {pairs}) u"
             )
         )
+    elif isinstance(det, Similarity):
+        table, extra = det.edges(eng, alpha)
+        info.update(extra)
+        pq.write_table(table, folder / "edges" / f"{name}.parquet")
+        # A similarity has no co-action pairs; its evidence is the shared features listed on each edge.
+        evidence = eng.arrow_from(
+            table.select(["account_a", "account_b", "items", "first_at"]),
+            f"""
+            SELECT '{name}' AS detector, account_a, account_b, unnest(items) AS item,
+                   NULL::VARCHAR AS a_post_id, NULL::TIMESTAMPTZ AS a_at, NULL::VARCHAR AS b_post_id,
+                   NULL::TIMESTAMPTZ AS b_at
+            FROM {{table}} ORDER BY account_a, account_b
+            """,
+        )
+        pq.write_table(evidence.cast(EVIDENCE), folder / "evidence" / f"{name}.parquet")
+        for _ in range(4):
+            progress.advance(f"{name}: similarities")
+        return table, info
     else:  # pragma: no cover - every registered detector kind is handled above
         raise ScanError(f"detector {name} of kind {det.kind} is not supported by this scan")
     progress.advance(f"{name}: pairs")
@@ -443,7 +462,9 @@ def _cluster_evidence(folder: Path, clusters: pa.Table) -> pa.Table | None:
     files = sorted((folder / "evidence").glob("*.parquet"))
     if not files or clusters.num_rows == 0:
         return None
-    return pa.concat_tables(pq.read_table(f, columns=["detector", "account_a", "account_b", "item"]) for f in files)
+    columns = ["detector", "account_a", "account_b", "item"]
+    # Files written by DuckDB and by pyarrow differ in nullability only: permissive promotion unifies them.
+    return pa.concat_tables((pq.read_table(f, columns=columns) for f in files), promote_options="permissive")
 
 
 def _handles(eng: DuckDBEngine, fused: pa.Table) -> dict[str, str]:
