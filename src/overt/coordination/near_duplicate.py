@@ -47,17 +47,27 @@ def messages(tokenised_table: str, window: int, min_tokens: int) -> str:
 
 
 def prefixes(message_table: str, threshold: float) -> str:
-    """Each message's prefix tokens: the rarest ``n - ceil(t n) + 1`` (ties broken by the token itself)."""
+    """Each message's prefix tokens: the rarest ``n - ceil(t n) + 1`` (ties broken by the token itself).
+
+    Tokens get one global rank (by document frequency, then text); a message keeps the tokens whose rank is
+    at most its prefix's last rank. Ranking once and cutting by a per-message threshold avoids sorting every
+    message's tokens in a window.
+    """
     # The epsilon keeps ceil(0.8 * 15) at 12: floating point makes it 12.000000000000002.
+    last = f"n - CAST(ceil({float(threshold)} * n - 1e-9) AS BIGINT) + 1"
     return f"""
-        WITH unnested AS (SELECT post_id, account_id, ts, bucket, n, unnest(toks) AS tok FROM {message_table}),
+        WITH unnested AS (SELECT post_id, n, unnest(toks) AS tok FROM {message_table}),
         df AS (SELECT tok, count(*) AS df FROM unnested GROUP BY tok),
-        ranked AS (
-            SELECT u.*, row_number() OVER (PARTITION BY u.post_id ORDER BY d.df, u.tok) AS pos
-            FROM unnested u JOIN df d ON u.tok = d.tok
+        ranks AS (SELECT tok, row_number() OVER (ORDER BY df, tok) AS rk FROM df),
+        ranked AS (SELECT u.post_id, u.n, r.rk, r.tok FROM unnested u JOIN ranks r ON u.tok = r.tok),
+        cut AS (
+            SELECT post_id, list_sort(list(rk))[any_value({last})] AS last_rk
+            FROM ranked GROUP BY post_id
         )
-        SELECT post_id, account_id, ts, bucket, tok FROM ranked
-        WHERE pos <= n - CAST(ceil({float(threshold)} * n - 1e-9) AS BIGINT) + 1
+        SELECT m.post_id, m.account_id, m.ts, m.bucket, x.tok
+        FROM ranked x
+        JOIN cut c ON c.post_id = x.post_id AND x.rk <= c.last_rk
+        JOIN {message_table} m ON m.post_id = x.post_id
     """
 
 
