@@ -107,20 +107,28 @@ def write_gexf(
         f.write("    <nodes>\n")
         for i, account in enumerate(graph.accounts):
             f.write(
-                f"      <node id={quoteattr(account)} label={quoteattr(graph.labels[i])}><attvalues>"
-                f'<attvalue for="0" value="{graph.cluster[i]}"/><attvalue for="1" value={quoteattr(graph.role[i])}/>'
+                f"      <node id={_attr(account)} label={_attr(graph.labels[i])}><attvalues>"
+                f'<attvalue for="0" value="{graph.cluster[i]}"/><attvalue for="1" value={_attr(graph.role[i])}/>'
                 f'<attvalue for="2" value="{graph.centrality[i]!r}"/></attvalues></node>\n'
             )
         f.write("    </nodes>\n    <edges>\n")
         for i in range(len(graph.source)):
             f.write(
-                f'      <edge id="{i}" source={quoteattr(graph.accounts[graph.source[i]])} '
-                f'target={quoteattr(graph.accounts[graph.target[i]])} weight="{graph.weight[i]!r}"><attvalues>'
-                f'<attvalue for="3" value={quoteattr(graph.traces[i])}/>'
+                f'      <edge id="{i}" source={_attr(graph.accounts[graph.source[i]])} '
+                f'target={_attr(graph.accounts[graph.target[i]])} weight="{graph.weight[i]!r}"><attvalues>'
+                f'<attvalue for="3" value={_attr(graph.traces[i])}/>'
                 f'<attvalue for="4" value="{graph.n_traces[i]}"/>'
                 f'<attvalue for="5" value="{graph.n_shared_items[i]}"/></attvalues></edge>\n'
             )
         f.write("    </edges>\n  </graph>\n</gexf>\n")
+
+
+_PLAIN = re.compile(r'[^&<>"\n\r\t]*')
+
+
+def _attr(value: str) -> str:
+    """*value* as a quoted XML attribute; most ids and labels need no escaping, and checking is cheaper."""
+    return f'"{value}"' if _PLAIN.fullmatch(value) else quoteattr(value)
 
 
 _GEXF_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
