@@ -47,27 +47,24 @@ def messages(tokenised_table: str, window: int, min_tokens: int) -> str:
 
 
 def prefixes(message_table: str, threshold: float) -> str:
-    """Each message's prefix tokens: the rarest ``n - ceil(t n) + 1`` (ties broken by the token itself).
+    """Each message's prefix: the ranks of its rarest ``n - ceil(t n) + 1`` tokens.
 
-    Tokens get one global rank (by document frequency, then text); a message keeps the tokens whose rank is
-    at most its prefix's last rank. Ranking once and cutting by a per-message threshold avoids sorting every
-    message's tokens in a window.
+    Tokens get one global rank (by document frequency, then text); each message keeps the smallest ranks of
+    its tokens. Joining candidates on these integer ranks is cheaper than on the token strings.
     """
     # The epsilon keeps ceil(0.8 * 15) at 12: floating point makes it 12.000000000000002.
     last = f"n - CAST(ceil({float(threshold)} * n - 1e-9) AS BIGINT) + 1"
     return f"""
-        WITH unnested AS (SELECT post_id, n, unnest(toks) AS tok FROM {message_table}),
+        WITH unnested AS (SELECT post_id, account_id, ts, bucket, n, unnest(toks) AS tok FROM {message_table}),
         df AS (SELECT tok, count(*) AS df FROM unnested GROUP BY tok),
         ranks AS (SELECT tok, row_number() OVER (ORDER BY df, tok) AS rk FROM df),
-        ranked AS (SELECT u.post_id, u.n, r.rk, r.tok FROM unnested u JOIN ranks r ON u.tok = r.tok),
-        cut AS (
-            SELECT post_id, list_sort(list(rk))[any_value({last})] AS last_rk
+        ranked AS (SELECT u.*, r.rk FROM unnested u JOIN ranks r ON u.tok = r.tok),
+        per_post AS (
+            SELECT post_id, any_value(account_id) AS account_id, any_value(ts) AS ts, any_value(bucket) AS bucket,
+                   any_value({last}) AS p, list(rk) AS rks
             FROM ranked GROUP BY post_id
         )
-        SELECT m.post_id, m.account_id, m.ts, m.bucket, x.tok
-        FROM ranked x
-        JOIN cut c ON c.post_id = x.post_id AND x.rk <= c.last_rk
-        JOIN {message_table} m ON m.post_id = x.post_id
+        SELECT post_id, account_id, ts, bucket, unnest(list_sort(rks)[1:p]) AS rk FROM per_post
     """
 
 
@@ -79,7 +76,7 @@ def matches(message_table: str, prefix_table: str, window: int, threshold: float
             FROM {prefix_table} x
             JOIN (SELECT p.*, p.bucket + o.d AS near FROM {prefix_table} p
                   CROSS JOIN (SELECT -1 AS d UNION ALL SELECT 0 UNION ALL SELECT 1) o) y
-              ON x.tok = y.tok AND x.bucket = y.near
+              ON x.rk = y.rk AND x.bucket = y.near
             WHERE x.post_id < y.post_id AND abs(x.ts - y.ts) <= {int(window)}
         ),
         scored AS (
