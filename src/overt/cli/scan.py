@@ -34,23 +34,29 @@ class _Bar:
             console=console,
             disable=not console.is_terminal,
         )
-        self._task: TaskID | None = None
+        self._tasks: dict[str, TaskID] = {}
+        self._last = ""
 
     def __enter__(self) -> _Bar:
         self._progress.start()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if kind is None:  # a skipped detector finishes early: show every finished task as complete
+            for task in self._tasks.values():
+                self._progress.update(task, completed=self._progress.tasks[task].total)
         self._progress.stop()
 
     def start(self, label: str, total: int) -> None:
-        if self._task is not None:
-            self._progress.update(self._task, completed=self._progress.tasks[self._task].total)
-        self._task = self._progress.add_task(label, total=total, stage="")
+        self._tasks[label] = self._progress.add_task(label, total=total, stage="")
+        self._last = label
 
     def advance(self, label: str) -> None:
-        assert self._task is not None
-        self._progress.update(self._task, advance=1, stage=label.split(": ")[-1])
+        name, _, stage = label.rpartition(": ")
+        task = self._tasks.get(name) if name else None
+        if task is None:
+            task = self._tasks[self._last]
+        self._progress.update(task, advance=1, stage=stage)
 
 
 def _window(value: str) -> int | str:

@@ -131,4 +131,5 @@ def expected(edge_table: str, activity_table: str, min_weight: int) -> str:
         JOIN {activity_table} mb ON mb.account_id = e.account_b
         CROSS JOIN total t
         WHERE e.weight >= {int(min_weight)}
+        ORDER BY e.account_a, e.account_b
     """

@@ -53,9 +53,7 @@ class DuckDBEngine:
         temp_directory: str | os.PathLike[str] | None = None,
     ) -> None:
         self.con = duckdb.connect()
-        self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute("SET enable_progress_bar = false")
-        self.con.execute("SET lambda_syntax = 'DISABLE_SINGLE_ARROW'")
+        _session(self.con)
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         # Nothing a detector materialises depends on row order (outputs are sorted when written), and keeping
         # insertion order costs parallelism.
@@ -64,6 +62,16 @@ class DuckDBEngine:
             self.con.execute(f"SET threads = {int(threads)}")
         if temp_directory is not None:
             self.con.execute(f"SET temp_directory = '{_quote(str(temp_directory))}'")
+
+    def cursor(self) -> DuckDBEngine:
+        """Another engine on the same database, for running detectors side by side in threads.
+
+        It sees the dataset views; its temp tables are its own.
+        """
+        other = DuckDBEngine.__new__(DuckDBEngine)
+        other.con = self.con.cursor()
+        _session(other.con)
+        return other
 
     def version(self) -> str:
         return f"duckdb {duckdb.__version__}"
@@ -114,6 +122,13 @@ class DuckDBEngine:
 
     def close(self) -> None:
         self.con.close()
+
+
+def _session(con: duckdb.DuckDBPyConnection) -> None:
+    """Per-connection settings every query here assumes."""
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET lambda_syntax = 'DISABLE_SINGLE_ARROW'")
 
 
 def local_connection() -> duckdb.DuckDBPyConnection:

@@ -16,6 +16,7 @@ import os
 import shutil
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
@@ -56,6 +57,11 @@ class ScanError(OvertError):
 
 
 class Progress(Protocol):
+    """Progress of a scan: a task per detector (several may run at once) and one for the network.
+
+    ``advance`` gets ``"<task>: <stage>"`` (or just the stage for the last task started).
+    """
+
     def start(self, label: str, total: int) -> None: ...
 
     def advance(self, label: str) -> None: ...
@@ -129,6 +135,7 @@ def scan(
     prune_quantile: float = 0.0,
     seed: int = 42,
     memory_limit: str = "4GB",
+    workers: int | None = None,
     overwrite: bool = False,
     progress: Progress | None = None,
 ) -> Scan:
@@ -152,6 +159,8 @@ def scan(
         Overrides every detector's minimum number of shared items.
     resolution, seed, min_cluster_size, prune_quantile:
         Leiden clustering of the fused network (:func:`overt.coordination.network.cluster`).
+    workers:
+        Detectors run side by side in this many threads (default: one per core).
     """
     if engine != "duckdb":
         raise ScanError(f"engine {engine!r} is not available; this version runs on: duckdb")
@@ -188,29 +197,26 @@ def scan(
     started = time.perf_counter()
     try:
         eng.attach_dataset(ds.path)
-        kept: list[pa.Table] = []
         for det in dets:
-            t0 = time.perf_counter()
             progress.start(det.name, 4)
-            dest = tmp / "edges" / f"{det.name}.parquet"
-            if auto and isinstance(det, Windowed) and det.window is None:
-                try:
-                    det.window = _auto_window(eng, det)
-                except OvertError as exc:  # nothing shared twice: the trace has nothing to find
-                    counts[det.name] = {"params": det.params(), "skipped": str(exc)}
-                    progress.advance(f"{det.name}: skipped")
-                    continue
-            if profile == "cnt":
-                table, info = cnt.run(eng, det, dest, progress)
-            elif profile == "coortweet":
-                table, info = coortweet.run(eng, det, dest, progress)
-            elif profile == "coornet":
-                table, info = coornet.run(eng, det, dest, progress, auto_window=auto)
-            else:
-                table, info = _run_detector(eng, det, tmp, alpha, progress)
-            kept.append(table)
+
+        def run(det: Detector) -> tuple[pa.Table, dict[str, Any], float]:
+            t0 = time.perf_counter()
+            cur = eng.cursor()
+            try:
+                table, info = _run_one(cur, det, tmp, profile, alpha, auto, progress)
+            finally:
+                cur.close()
+            return table, info, round(time.perf_counter() - t0, 3)
+
+        # Detectors are independent: while one waits on a step DuckDB runs on one core, another can use the
+        # other core.
+        with ThreadPoolExecutor(max_workers=max(1, min(len(dets), workers or os.cpu_count() or 1))) as pool:
+            results = list(pool.map(run, dets))
+        kept = [table for table, _, _ in results]
+        for det, (_, info, seconds) in zip(dets, results, strict=True):
             counts[det.name] = info
-            timings[det.name] = round(time.perf_counter() - t0, 3)
+            timings[det.name] = seconds
         t0 = time.perf_counter()
         progress.start("network and clusters", 3)
         all_edges = pa.concat_tables(kept) if kept else EDGES.empty_table()
@@ -250,6 +256,32 @@ def scan(
     shutil.rmtree(tmp / "spill", ignore_errors=True)
     tmp.rename(target)
     return Scan(target, summary)
+
+
+def _run_one(
+    eng: DuckDBEngine,
+    det: Detector,
+    folder: Path,
+    profile: str | None,
+    alpha: float,
+    auto: bool,
+    progress: Progress,
+) -> tuple[pa.Table, dict[str, Any]]:
+    """One detector, under the profile's semantics or overt's."""
+    dest = folder / "edges" / f"{det.name}.parquet"
+    if auto and isinstance(det, Windowed) and det.window is None:
+        try:
+            det.window = _auto_window(eng, det)
+        except OvertError as exc:  # nothing shared twice: the trace has nothing to find
+            progress.advance(f"{det.name}: skipped")
+            return EDGES.empty_table(), {"params": det.params(), "skipped": str(exc)}
+    if profile == "cnt":
+        return cnt.run(eng, det, dest, progress)
+    if profile == "coortweet":
+        return coortweet.run(eng, det, dest, progress)
+    if profile == "coornet":
+        return coornet.run(eng, det, dest, progress, auto_window=auto)
+    return _run_detector(eng, det, folder, alpha, progress)
 
 
 def _auto_window(eng: DuckDBEngine, det: Detector) -> int:

@@ -104,6 +104,7 @@ def weights(pair_table: str, min_weight: int) -> str:
                min(least(a_at, b_at)) AS first_at, max(greatest(a_at, b_at)) AS last_at
         FROM {pair_table} GROUP BY account_a, account_b
         HAVING count(DISTINCT a_post_id) >= {int(min_weight)}
+        ORDER BY account_a, account_b
     """
 
 
