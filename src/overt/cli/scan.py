@@ -107,6 +107,20 @@ def _names(value: str | None) -> list[str] | None:
     type=click.IntRange(min=2),
     help="Smaller communities are not reported as clusters.",
 )
+@click.option(
+    "--prune-quantile",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1, max_open=True),
+    help="Drop accounts below this quantile of eigenvector centrality before clustering (Luceri et al.; 0: off).",
+)
+@click.option(
+    "--min-fused-weight",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Drop fused edges lighter than this (each trace adds at most 1) before clustering.",
+)
 @click.option("--seed", default=42, show_default=True, type=int, help="Leiden seed.")
 @click.option("--memory-limit", default="4GB", show_default=True, help="DuckDB memory limit; more spills to disk.")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
@@ -122,6 +136,8 @@ def scan_command(
     similarity_threshold: float | None,
     resolution: float,
     min_cluster_size: int,
+    prune_quantile: float,
+    min_fused_weight: float,
     seed: int,
     memory_limit: str,
     overwrite: bool,
@@ -150,6 +166,8 @@ def scan_command(
                 similarity_threshold=similarity_threshold,
                 resolution=resolution,
                 min_cluster_size=min_cluster_size,
+                prune_quantile=prune_quantile,
+                min_fused_weight=min_fused_weight,
                 seed=seed,
                 memory_limit=memory_limit,
                 overwrite=overwrite,

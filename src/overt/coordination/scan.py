@@ -133,6 +133,7 @@ def scan(
     resolution: float = 1.0,
     min_cluster_size: int = 3,
     prune_quantile: float = 0.0,
+    min_fused_weight: float = 0.0,
     seed: int = 42,
     memory_limit: str = "4GB",
     workers: int | None = None,
@@ -158,7 +159,10 @@ def scan(
     min_weight:
         Overrides every detector's minimum number of shared items.
     resolution, seed, min_cluster_size, prune_quantile:
-        Leiden clustering of the fused network (:func:`overt.coordination.network.cluster`).
+        Leiden clustering of the fused network (:func:`overt.coordination.network.cluster`); a positive
+        *prune_quantile* first drops the accounts below that quantile of eigenvector centrality (Luceri et al.).
+    min_fused_weight:
+        Fused edges lighter than this are dropped before clustering (:func:`overt.coordination.network.fuse`).
     workers:
         Detectors run side by side in this many threads (default: one per core).
     """
@@ -222,7 +226,7 @@ def scan(
         all_edges = pa.concat_tables(kept) if kept else EDGES.empty_table()
         if profile is not None:
             all_edges = _undirected(eng, all_edges)
-        fused = network.fuse(all_edges).cast(NETWORK)
+        fused = network.fuse(all_edges, min_weight=min_fused_weight).cast(NETWORK)
         progress.advance("fused network")
         clusters = network.cluster(
             fused,
@@ -249,6 +253,7 @@ def scan(
             "seed": seed,
             "min_cluster_size": min_cluster_size,
             "prune_quantile": prune_quantile,
+            "min_fused_weight": min_fused_weight,
         }
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     finally:
