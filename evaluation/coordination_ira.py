@@ -23,16 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from common import short, when, work_folder
 from rich.console import Console
 from rich.table import Table
 from sklearn.metrics import adjusted_rand_score, homogeneity_completeness_v_measure, normalized_mutual_info_score
@@ -43,25 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 INPUTS = ["ira_538_by_author/ira_tweets_2016-09_2016-11.csv.gz", "ira_538_by_author/authors.csv"]
 #: Category of a clustered account that has no label (does not happen with authors.csv; kept for safety).
 UNLABELLED = "(no label)"
-
-
-def short(text: str | None, n: int = 70) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def when(ts: datetime | None) -> str:
-    return "" if ts is None else ts.strftime("%Y-%m-%d %H:%M")
-
-
-@contextmanager
-def work_folder(path: Path | None) -> Iterator[Path]:
-    if path is not None:
-        path.mkdir(parents=True, exist_ok=True)
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="overt-ira-") as tmp:
-        yield Path(tmp)
+#: IRA times are to the minute.
+MINUTE = "%Y-%m-%d %H:%M"
 
 
 # --- figures ---------------------------------------------------------------------------------------------------
@@ -289,8 +269,8 @@ def print_report(console: Console, r: dict[str, Any]) -> None:
     c = r["counts"]
     console.rule("[bold]IRA 2016-09..11 window[/]: default scan")
     console.print(
-        f"{c['posting_accounts']:,} accounts posted {c['posts']:,} posts between {when(c['first_post'])} and "
-        f"{when(c['last_post'])} UTC ({c['accounts_table']:,} accounts in authors.csv). "
+        f"{c['posting_accounts']:,} accounts posted {c['posts']:,} posts between {when(c['first_post'], MINUTE)} and "
+        f"{when(c['last_post'], MINUTE)} UTC ({c['accounts_table']:,} accounts in authors.csv). "
         + ("Ingest skipped (--reuse)" if r["seconds"]["ingest"] is None else f"Ingest {r['seconds']['ingest']} s")
         + f", scan {r['seconds']['scan']} s."
     )
@@ -335,7 +315,7 @@ def print_report(console: Console, r: dict[str, Any]) -> None:
             str(k["cluster"]),
             str(k["size"]),
             "\n".join(k["traces"]),
-            f"{when(k['first_at'])}\n{when(k['last_at'])}",
+            f"{when(k['first_at'], MINUTE)}\n{when(k['last_at'], MINUTE)}",
             fmt_counts(k["categories"]),
             f"{k['purity']:.2f}",
             fmt_counts(k["languages"]),
@@ -376,7 +356,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42, help="seed of the permutations")
     args = parser.parse_args()
     console = Console(width=None if sys.stdout.isatty() else 170)
-    with work_folder(args.work) as work:
+    with work_folder(args.work, "overt-ira-") as work:
         dataset, scan_dir = work / "ira-2016", work / "ira-2016-scan"
         t0 = time.perf_counter()
         reused = args.reuse and (dataset / "manifest.json").exists()

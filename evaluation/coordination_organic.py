@@ -19,16 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import networkx as nx
+from common import short, when, work_folder
 from rich.console import Console
 from rich.table import Table
 
@@ -69,25 +66,6 @@ VERBS = {
     "co_media": "posted the media {item}",
     "fast_repost": "reposted post {item} within seconds of its author",
 }
-
-
-def short(text: str | None, n: int = 110) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def when(ts: datetime | None) -> str:
-    return "" if ts is None else ts.strftime("%Y-%m-%d %H:%M:%S")
-
-
-@contextmanager
-def work_folder(path: Path | None) -> Iterator[Path]:
-    if path is not None:
-        path.mkdir(parents=True, exist_ok=True)
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="overt-organic-") as tmp:
-        yield Path(tmp)
 
 
 class Report:
@@ -298,7 +276,7 @@ def print_dataset(console: Console, result: dict[str, Any]) -> None:
         for it in g["top_items"]:
             console.print(f"  • {it['sentence']}")
             for p in it["posts"]:
-                console.print(f"      {when(p['created_at'])} {p['account']} ({p['kind']}): {short(p['text'])}")
+                console.print(f"      {when(p['created_at'])} {p['account']} ({p['kind']}): {short(p['text'], 110)}")
     if result.get("without_test"):
         w = result["without_test"]
         console.print(
@@ -333,7 +311,7 @@ def main() -> None:
     args = parser.parse_args()
     console = Console(width=None if sys.stdout.isatty() else 150)  # wide enough for ids in a log file
     results = []
-    with work_folder(args.work) as work:
+    with work_folder(args.work, "overt-organic-") as work:
         for key, description, inputs, mappings in DATASETS:
             t0 = time.perf_counter()
             build_dataset(

@@ -8,7 +8,7 @@ from types import TracebackType
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from overt.dataset import read_dataset
@@ -22,16 +22,8 @@ class _Bar:
     """Progress of ingest as a rich bar: file, rows so far and rows per second (only on a terminal)."""
 
     def __init__(self, console: Console) -> None:
-        self._progress = Progress(
-            SpinnerColumn(),
-            TextColumn("[bold]{task.description}"),
-            BarColumn(bar_width=24),
-            TextColumn("{task.completed:,.0f} rows"),
-            TextColumn("{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-            disable=not console.is_terminal,
+        self._progress = progress_bar(
+            console, TextColumn("{task.completed:,.0f} rows"), TextColumn("{task.fields[rate]}")
         )
         self._task: TaskID | None = None
 
@@ -53,6 +45,19 @@ class _Bar:
         task = self._progress.tasks[self._task]
         if task.elapsed:
             self._progress.update(self._task, rate=f"{task.completed / task.elapsed:,.0f} rows/s")
+
+
+def progress_bar(console: Console, *counts: ProgressColumn) -> Progress:
+    """The CLI's progress display: spinner, task, bar, then *counts*, then elapsed time (only on a terminal)."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(bar_width=24),
+        *counts,
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    )
 
 
 def _fail(exc: OvertError) -> None:

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import MofNCompleteColumn, TaskID, TextColumn
 from rich.table import Table
 
+from overt.cli.dataset import progress_bar
 from overt.coordination import similarity  # noqa: F401  (registers the similarity detectors)
 from overt.coordination.detectors import DEFAULT_DETECTORS, DETECTORS
 from overt.coordination.profiles import PROFILES
@@ -24,16 +25,7 @@ class _Bar:
     """One bar per detector: its stages done out of all, and the time it took."""
 
     def __init__(self, console: Console) -> None:
-        self._progress = Progress(
-            SpinnerColumn(),
-            TextColumn("[bold]{task.description}"),
-            BarColumn(bar_width=24),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[stage]}"),
-            TimeElapsedColumn(),
-            console=console,
-            disable=not console.is_terminal,
-        )
+        self._progress = progress_bar(console, MofNCompleteColumn(), TextColumn("{task.fields[stage]}"))
         self._tasks: dict[str, TaskID] = {}
         self._last = ""
 
