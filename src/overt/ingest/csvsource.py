@@ -3,7 +3,9 @@
 DuckDB's CSV reader parses in bulk (no Python object per row) and, with ``store_rejects``, records rows it
 cannot split into fields (broken quoting, too many or too few columns) with their line. It has no row-number
 column, so good rows are numbered by a streaming ``row_number() OVER ()`` and the pipeline turns that ordinal
-into a line once the rejects are known (:func:`overt.ingest.pipeline`).
+into a line once the rejects are known (:func:`overt.ingest.pipeline`). Rows come in file order, so the
+ordinal is also a row's position: the pipeline numbers rows by their position instead, which lets DuckDB drop
+the ``row_number()`` (it would keep reading and normalising on one thread).
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ def stage_csv(
     """Read *path* with DuckDB and apply *select* (a SELECT list over the raw VARCHAR columns).
 
     *select* refers to raw columns by their quoted names (:func:`ident`) and produces staging columns;
-    ``_line`` (a good-row ordinal), ``_raw`` and the structural rejects are added here.
+    ``_line`` (a good-row ordinal), ``_raw`` and the structural rejects are added here. Rows come in file
+    order, also when *select* holds window functions.
     """
     names = raw_columns(head)
     n = next(_counter)
@@ -84,6 +87,8 @@ def stage_csv(
             "rs": rejects_scan,
         },
     )
+    if _has_window(con, select):
+        relation = relation.order("_line")  # a window returns rows grouped by its partitions
 
     def structural_rejects() -> duckdb.DuckDBPyRelation:
         # DuckDB records one error per surplus column; a row is one reject, reported with its last error.
@@ -108,14 +113,23 @@ def stage_csv(
     )
 
 
+def _has_window(con: duckdb.DuckDBPyConnection, select: str) -> bool:
+    # DuckDB's own parse tree of *select*, where every window function is an expression of class WINDOW.
+    tree: str = con.execute("SELECT json_serialize_sql($q)", {"q": f"SELECT {select}"}).fetchall()[0][0]
+    return '"class":"WINDOW"' in tree
+
+
 def sql_bracket_list(column: str) -> str:
     """A DuckDB expression splitting a bracketed list cell into VARCHAR[].
 
     Handles the Twitter IO archive's ``[a, b]`` and Python-style ``['a', 'b']`` cells; an empty cell or
     ``[]`` gives an empty list (the source says: none).
     """
-    inner = f"regexp_replace(trim(coalesce({column}, '')), '^\\[|\\]$', '', 'g')"
-    return f"list_filter(list_transform(string_split({inner}, ','), lambda v: trim(v, ' ''\"')), lambda v: v <> '')"
+    cell = f"trim(coalesce({column}, ''))"
+    inner = f"regexp_replace({cell}, '^\\[|\\]$', '', 'g')"
+    split = f"list_filter(list_transform(string_split({inner}, ','), lambda v: trim(v, ' ''\"')), lambda v: v <> '')"
+    # Most cells are empty: skip the regex and the lambdas for them.
+    return f"CASE WHEN {cell} IN ('', '[]') THEN []::VARCHAR[] ELSE {split} END"
 
 
 def sql_str(value: str) -> str:

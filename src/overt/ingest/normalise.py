@@ -163,15 +163,40 @@ def sql_domain(column: str) -> str:
 # Entity extraction for sources without hashtag/mention/URL fields. These run inside DuckDB (RE2 syntax).
 # Hashtags: '#' not preceded by a word character or '&' (HTML entities), letters/digits/underscore after it,
 # at least one letter (Twitter's rule: '#2016' is not a hashtag).
-HASHTAG_RE = r"(?:^|[^\p{L}\p{N}_&])[#＃]([\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*)"
-MENTION_RE = r"(?:^|[^\p{L}\p{N}_])[@＠]([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?(?:@[A-Za-z0-9.-]+)?)"
+_HASHTAG_LEAD = r"(?:^|[^\p{L}\p{N}_&])[#＃]"
+_HASHTAG = r"[\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*"
+_MENTION_LEAD = r"(?:^|[^\p{L}\p{N}_])[@＠]"
+_MENTION = r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?(?:@[A-Za-z0-9.-]+)?"
+HASHTAG_RE = f"{_HASHTAG_LEAD}({_HASHTAG})"
+MENTION_RE = f"{_MENTION_LEAD}({_MENTION})"
 URL_RE = r"((?:https?://|www\.)[^\s<>\"'\p{Zs}]+[^\s<>\"'.,;:!?)\]}\p{Zs}])"
+
+# RE2 finds a capture group with a second, slower engine: for the tag patterns that costs three times as much
+# as finding the whole match (1.5 s against 0.5 s per million texts). Their group is the whole match after
+# its lead, at most one boundary character and then one sigil, and a tag never starts with a sigil: matching
+# the pattern whole and cutting the lead off gives the same list.
+_TAGS = {
+    HASHTAG_RE: (_HASHTAG_LEAD + _HASHTAG, ("#", "＃")),
+    MENTION_RE: (_MENTION_LEAD + _MENTION, ("@", "＠")),
+}
 
 
 def sql_extract(column: str, pattern: str) -> str:
     """A DuckDB expression extracting every match of *pattern*'s first group from *column* as VARCHAR[]."""
+    text = f"coalesce({column}, '')"
+    if pattern in _TAGS:
+        whole, sigils = _TAGS[pattern]
+        escaped = whole.replace("'", "''")
+        any_sigil = " OR ".join(f"contains({text}, '{s}')" for s in sigils)
+        quoted = ", ".join(f"'{s}'" for s in sigils)
+        # Most texts hold no sigil: skip the regex for them. substring() counts code points, as RE2 does.
+        return (
+            f"CASE WHEN {any_sigil} THEN list_transform(regexp_extract_all({text}, '{escaped}'), "
+            f"lambda m: substring(m, CASE WHEN substring(m, 2, 1) IN ({quoted}) THEN 3 ELSE 2 END)) "
+            "ELSE []::VARCHAR[] END"
+        )
     escaped = pattern.replace("'", "''")
-    return f"regexp_extract_all(coalesce({column}, ''), '{escaped}', 1)"
+    return f"regexp_extract_all({text}, '{escaped}', 1)"
 
 
 @dataclass(frozen=True)

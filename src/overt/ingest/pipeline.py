@@ -1,19 +1,23 @@
 """``overt ingest``: read inputs in any supported format into one canonical dataset folder.
 
-For each input the reader's staging relation goes through one normalising query (:func:`_normalise_sql`),
-streamed in Arrow batches into a per-input stage file. The stage files are then split, in DuckDB, into
-``posts`` (de-duplicated), ``accounts``, ``labels`` and ``rejects``. Everything is written to a temporary
+For each input the reader's staging relation goes through one normalising query (:func:`_normalise_sql`)
+into the temporary table ``stage_rows`` (which DuckDB spills to disk beyond its memory limit). The stage is
+then split, in DuckDB, into ``posts`` (de-duplicated; their lists are normalised as they are written, see
+:func:`_normalise_lists`), ``accounts``, ``labels`` and ``rejects``. Everything is written to a temporary
 folder next to the destination and renamed into place only when the whole run succeeded, so a failed run
 leaves nothing half-written.
 """
 
 from __future__ import annotations
 
+import array
+import itertools
 import logging
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -64,6 +68,7 @@ class _Input:
     head: Head
     mapping: Mapping | None = None
     staged: Staged | None = None
+    first_row: int = 0  # rowid of the input's first row in stage_rows
 
 
 def build_dataset(
@@ -142,8 +147,7 @@ def build_dataset(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
         manifest = _run(plan, tmp, timezone, max_reject_rate, memory_limit, progress)
-        for scratch in ("stage", "spill"):
-            shutil.rmtree(tmp / scratch, ignore_errors=True)
+        shutil.rmtree(tmp / "spill", ignore_errors=True)
         if out.exists():
             shutil.rmtree(out)
         tmp.rename(out)
@@ -176,6 +180,7 @@ def _connect(tmp: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET lambda_syntax = 'DISABLE_SINGLE_ARROW'")
     con.execute("SET enable_progress_bar = false")  # the CLI shows its own progress
+    con.execute("SET preserve_insertion_order = true")  # the default; stage_rows' rowids count on it
     for name, fn in (("overt_url", normalise.normalise_url), ("overt_domain", normalise.registrable_domain)):
         con.create_function(
             name,
@@ -194,10 +199,22 @@ def _arrow_map(fn: Callable[[str], str | None]) -> Callable[[Any], Any]:
     # DuckDB evaluates the UDF's annotations at registration, where `pa.Array[Any]` is not valid at run time.
     def udf(values: Any) -> Any:
         uniques = pc.unique(values)
-        mapped = pa.array([None if v is None else fn(v) for v in uniques.to_pylist()], pa.string())
+        mapped = _strings([None if v is None else fn(v) for v in uniques.to_pylist()])
         return pc.take(mapped, pc.index_in(values, value_set=uniques))
 
     return udf
+
+
+def _strings(values: list[str | None]) -> pa.Array[Any]:
+    """``pa.array(values, pa.string())``, without the import of pandas that costs pa.array() 0.3 s the first time."""
+    data = [b"" if v is None else v.encode() for v in values]
+    offsets = array.array("i", itertools.accumulate(map(len, data), initial=0))
+    valid = bytearray((len(values) + 7) // 8)
+    for i, v in enumerate(values):
+        if v is not None:
+            valid[i >> 3] |= 1 << (i & 7)
+    buffers: list[pa.Buffer | None] = [pa.py_buffer(valid), pa.py_buffer(offsets), pa.py_buffer(b"".join(data))]
+    return pa.Array.from_buffers(pa.string(), len(values), buffers)
 
 
 def _run(
@@ -208,21 +225,24 @@ def _run(
     memory_limit: str,
     progress: Progress,
 ) -> Manifest:
-    stage = tmp / "stage"
-    (stage / "rows").mkdir(parents=True)
-    (stage / "structural").mkdir()
     con = _connect(tmp, memory_limit)
+    # Hash the inputs while DuckDB reads them: reading and hashing release the GIL.
+    hashing = ThreadPoolExecutor(1)
     try:
+        digests = [hashing.submit(file_sha256, item.path) for item in plan]
+        con.execute(
+            "CREATE TEMP TABLE structural (_input INTEGER, line BIGINT, field VARCHAR, reason VARCHAR, raw VARCHAR)"
+        )
+        staged = 0
         for item in plan:
-            reader = get_reader(item.format)
-            item.staged = reader.stage(item.head, con, Options(mapping=item.mapping, timezone=timezone))
             progress.start(f"{item.path.name} ({item.format})")
-            _write_stage(con, item, stage / "rows" / f"{item.index}.parquet", progress)
-            _write_structural(con, item, stage / "structural" / f"{item.index}.parquet")
-        _register_inputs(con, plan, stage)
+            item.first_row = staged
+            staged += _write_stage(con, item, timezone, progress)
+            _write_structural(con, item)
+        _register_inputs(con, plan)
         progress.start("posts, accounts, labels, rejects")
         counts = _write_tables(con, tmp, progress)
-        records = _input_records(con, plan)
+        records = _input_records(con, plan, [d.result() for d in digests])
         manifest = Manifest.build(records, counts)
         if manifest.reject_rate > max_reject_rate:
             sample = con.sql(
@@ -239,6 +259,7 @@ def _run(
         manifest.write(tmp / "manifest.json")
         return manifest
     finally:
+        hashing.shutdown(cancel_futures=True)
         con.close()
 
 
@@ -248,31 +269,26 @@ def _staging_select(staged: Staged) -> str:
     unknown = present - set(STAGING)
     if unknown:
         raise InputError(f"reader produced unknown staging columns: {', '.join(sorted(unknown))}")
+    if staged.line_is_ordinal:
+        # An ordinal is the row's position, and stage_rows keeps the reader's order: the stage view numbers the
+        # rows instead. Unselected, the reader's `row_number() OVER ()` is dropped, and with it the single
+        # thread it would impose on reading and normalising.
+        present.discard("_line")
     return ", ".join(c if c in present else f"NULL::{t} AS {c}" for c, t in STAGING.items())
 
 
 def _normalise_sql(item: _Input) -> str:
-    """The one normalising query, applied to every format's staging rows."""
+    """The one normalising query, applied to every format's staging rows.
+
+    Lists stay as the reader gave them: only posts keep theirs, normalised as they are written
+    (:func:`_normalise_lists`).
+    """
     assert item.staged is not None
     staged = item.staged
     created = staged.created_at.sql("created_at")
     account_created = staged.account_created_at.sql("account_created_at")
     kinds = ", ".join(f"'{k}'" for k in KINDS)
     formats = ", ".join(staged.created_at.formats).replace("'", "''")
-
-    def ext(col: str, pattern: str) -> str:
-        return f"coalesce({col}, {normalise.sql_extract('text', pattern)})"
-
-    def blanks_out(expr: str) -> str:
-        return f"list_filter({expr}, lambda x: x IS NOT NULL AND x <> '')"
-
-    def unique(column: str) -> str:
-        # Repeats out, first occurrences kept in order. Only ever applied to a column, never to an expression:
-        # inside the lambda an expression would be evaluated again for every element.
-        return f"list_filter({column}, lambda x, i: list_position({column}, x) = i)"
-
-    def tags(col: str, pattern: str) -> str:
-        return blanks_out(f"list_transform({ext(col, pattern)}, lambda h: lower(ltrim(trim(h), '#＃@＠')))")
 
     def nonblank(col: str) -> str:
         return f"nullif(trim({col}), '')"
@@ -329,26 +345,6 @@ def _normalise_sql(item: _Input) -> str:
             END AS _rej
         FROM t
     ),
-    n AS (
-        SELECT r.*,
-            list_transform(
-                {blanks_out(f"list_transform({ext('urls', normalise.URL_RE)}, lambda u: trim(u))")},
-                lambda u: {normalise.sql_normalise_url("u")}
-            ) AS _urls0,
-            {tags("hashtags", normalise.HASHTAG_RE)} AS _hashtags0,
-            {tags("mentions", normalise.MENTION_RE)} AS _mentions0,
-            {blanks_out("list_transform(media, lambda m: trim(m))")} AS _media0
-        FROM r
-    ),
-    u AS (
-        SELECT n.*, {unique("_urls0")} AS _urls, {unique("_hashtags0")} AS _hashtags,
-            {unique("_mentions0")} AS _mentions, {unique("_media0")} AS _media
-        FROM n
-    ),
-    d AS (
-        SELECT u.*, {blanks_out(f"list_transform(_urls, lambda x: {normalise.sql_domain('x')})")} AS _domains0
-        FROM u
-    )
     SELECT
         {item.index}::INTEGER AS _input,
         _line::BIGINT AS _line,
@@ -362,11 +358,10 @@ def _normalise_sql(item: _Input) -> str:
         text,
         {nonblank("lang")} AS lang,
         CASE WHEN _ent = 'post' THEN _kind END AS kind,
-        _urls AS urls,
-        {unique("_domains0")} AS domains,
-        _hashtags AS hashtags,
-        _mentions AS mentions,
-        _media AS media,
+        urls,  -- the lists as the reader gave them, until posts are written (see _normalise_lists)
+        hashtags,
+        mentions,
+        media,
         {nonblank("ltrim(handle, '@')")} AS handle,
         {nonblank("display_name")} AS display_name,
         {nonblank("description")} AS description,
@@ -380,99 +375,141 @@ def _normalise_sql(item: _Input) -> str:
         {nonblank("profile_image")} AS profile_image,
         {nonblank("label")} AS label,
         {nonblank("campaign")} AS campaign
-    FROM d
+    FROM r
     """
 
 
-def _write_stage(con: duckdb.DuckDBPyConnection, item: _Input, dest: Path, progress: Progress) -> None:
-    assert item.staged is not None
-    staged_relation = item.staged.relation  # noqa: F841  (referenced by name in the SQL below)
+def _blanks_out(expr: str) -> str:
+    return f"list_filter({expr}, lambda x: x IS NOT NULL AND x <> '')"
+
+
+def _unique(column: str) -> str:
+    # Repeats out, first occurrences kept in order. Only ever applied to a column, never to an expression:
+    # inside the lambda an expression would be evaluated again for every element.
+    return f"list_filter({column}, lambda x, i: list_position({column}, x) = i)"
+
+
+def _tags(column: str, pattern: str) -> str:
+    given = _blanks_out(f"list_transform({column}, lambda h: lower(ltrim(trim(h), '#＃@＠')))")
+    # A tag found in the text has no sigil, space or blank to take off.
+    found = f"list_transform({normalise.sql_extract('text', pattern)}, lambda h: lower(h))"
+    return f"coalesce({given}, {found})"
+
+
+def _normalise_lists(query: str) -> str:
+    """*query* (rows with ``text`` and the reader's lists) with its lists normalised and ``domains`` added.
+
+    Only posts keep their lists, and this is their costliest part (regular expressions, Python for URLs and
+    domains), so it runs as posts are written, after they are sorted: DuckDB works on the next rows while
+    the Parquet writer encodes the last ones, instead of the writer working alone.
+    """
+    urls = _blanks_out(
+        f"list_transform(coalesce(urls, {normalise.sql_extract('text', normalise.URL_RE)}), lambda u: trim(u))"
+    )
+    return f"""
+    WITH q AS ({query}),
+    n AS (
+        SELECT q.* REPLACE (
+            list_transform({urls}, lambda u: {normalise.sql_normalise_url("u")}) AS urls,
+            {_tags("hashtags", normalise.HASHTAG_RE)} AS hashtags,
+            {_tags("mentions", normalise.MENTION_RE)} AS mentions,
+            {_blanks_out("list_transform(media, lambda m: trim(m))")} AS media
+        )
+        FROM q
+    ),
+    u AS (
+        SELECT n.* REPLACE (
+            {_unique("urls")} AS urls, {_unique("hashtags")} AS hashtags,
+            {_unique("mentions")} AS mentions, {_unique("media")} AS media
+        )
+        FROM n
+    ),
+    d AS (
+        SELECT u.*, {_blanks_out(f"list_transform(urls, lambda x: {normalise.sql_domain('x')})")} AS _domains
+        FROM u
+    )
+    SELECT d.* EXCLUDE (_domains), {_unique("_domains")} AS domains FROM d
+    """
+
+
+def _write_stage(con: duckdb.DuckDBPyConnection, item: _Input, timezone: str | None, progress: Progress) -> int:
+    """Normalise one input's rows into ``stage_rows``, in the reader's order; return how many there were."""
     try:
-        result = con.sql(_normalise_sql(item))
-        reader = result.to_arrow_reader(BATCH_ROWS)
-        with pq.ParquetWriter(dest, reader.schema) as writer:
-            for batch in reader:
-                writer.write_batch(batch)
-                progress.advance(batch.num_rows)
+        item.staged = get_reader(item.format).stage(item.head, con, Options(mapping=item.mapping, timezone=timezone))
+        staged_relation = item.staged.relation  # noqa: F841  (referenced by name in the SQL below)
+        query = _normalise_sql(item)
+        if item.index == 0:
+            rows: int = con.execute(f"CREATE TEMP TABLE stage_rows AS {query}").fetchall()[0][0]
+        else:
+            rows = con.execute(f"INSERT INTO stage_rows BY NAME SELECT * FROM ({query})").fetchall()[0][0]
     except duckdb.Error as exc:
         raise InputError(f"{item.path}: cannot be read as {item.format}: {exc}") from exc
+    progress.advance(rows)
+    return rows
 
 
-def _write_structural(con: duckdb.DuckDBPyConnection, item: _Input, dest: Path) -> None:
+def _write_structural(con: duckdb.DuckDBPyConnection, item: _Input) -> None:
     assert item.staged is not None
-    rejects = item.staged.structural_rejects()
-    fields: list[pa.Field[Any]] = [
-        pa.field("line", pa.int64()),
-        pa.field("field", pa.string()),
-        pa.field("reason", pa.string()),
-        pa.field("raw", pa.string()),
-    ]
-    schema = pa.schema(fields)
-    table = rejects.to_arrow_table().cast(schema) if rejects is not None else schema.empty_table()
-    pq.write_table(table.append_column("_input", pa.array([item.index] * table.num_rows, pa.int32())), dest)
+    rejects = item.staged.structural_rejects()  # referenced by name in the SQL below
+    if rejects is not None:
+        con.execute(f"INSERT INTO structural SELECT {item.index}, line, field, reason, raw FROM rejects")
 
 
-def _register_inputs(con: duckdb.DuckDBPyConnection, plan: list[_Input], stage: Path) -> None:
+def _register_inputs(con: duckdb.DuckDBPyConnection, plan: list[_Input]) -> None:
     rows = []
     for item in plan:
         assert item.staged is not None
-        offset = _absolute_lines(con, item, stage) if item.staged.line_is_ordinal else 0
-        rows.append((item.index, str(item.path), offset))
-    con.execute("CREATE TEMP TABLE inputs (_input INTEGER, file VARCHAR, line_offset BIGINT)")
-    con.executemany("INSERT INTO inputs VALUES (?, ?, ?)", rows)
-    con.execute(
-        f"CREATE TEMP TABLE structural AS SELECT _input, line, field, reason, raw "
-        f"FROM read_parquet('{_sql_str(str(stage))}/structural/*.parquet')"
-    )
+        offset, first_row = _absolute_lines(con, item) if item.staged.line_is_ordinal else (0, None)
+        rows.append((item.index, str(item.path), first_row, offset))
+    con.execute("CREATE TEMP TABLE inputs (_input INTEGER, file VARCHAR, first_row BIGINT, line_offset BIGINT)")
+    con.executemany("INSERT INTO inputs VALUES (?, ?, ?, ?)", rows)
     # A plain join with the small inputs table: the stage is read by every later query, so it must stay a
-    # cheap scan (an ASOF join here made DuckDB sort every stage row on every read).
+    # cheap scan (an ASOF join here made DuckDB sort every stage row on every read). Rows are in input and
+    # file order, so rowid orders them and numbers the rows of ordinal inputs.
     con.execute(
-        f"""
+        """
         CREATE TEMP VIEW stage AS
-        SELECT s.* REPLACE (s._line + i.line_offset AS _line), i.file AS _file
-        FROM read_parquet('{_sql_str(str(stage))}/rows/*.parquet', union_by_name = true, file_row_number = true) s
-        JOIN inputs i USING (_input)
+        SELECT s.* REPLACE (coalesce(s.rowid - i.first_row + 1, s._line) + i.line_offset AS _line),
+               s.rowid AS _row, i.file AS _file
+        FROM stage_rows s JOIN inputs i USING (_input)
         """
     )
 
 
-def _absolute_lines(con: duckdb.DuckDBPyConnection, item: _Input, stage: Path) -> int:
-    """Turn an input's good-row ordinals into lines; return what is still to add (the header) or 0.
+def _absolute_lines(con: duckdb.DuckDBPyConnection, item: _Input) -> tuple[int, int | None]:
+    """How the stage view turns an input's good-row ordinals into lines: (what to add, first row to count from).
 
     A row's line adds the header and every structurally rejected row before it. Reject j (1-based, in line
     order) comes before good row k when the number of good rows before it, (line_j - header) - j, is less
-    than k. Without structural rejects (the usual case) only the header is added, later, in the stage view;
-    with them, this input's stage file is rewritten once with its lines.
+    than k. Without structural rejects (the usual case) only the header is added, in the stage view; with
+    them, this input's stage rows are given their lines once, here.
     """
     assert item.staged is not None
     header = item.staged.header_lines
-    structural = str(stage / "structural" / f"{item.index}.parquet")
-    if not con.execute("SELECT count(*) FROM read_parquet($p)", {"p": structural}).fetchall()[0][0]:
-        return header
-    rows_file = stage / "rows" / f"{item.index}.parquet"
-    fixed = rows_file.with_suffix(".lines.parquet")
+    params = {"i": item.index}
+    if not con.execute("SELECT count(*) FROM structural WHERE _input = $i", params).fetchall()[0][0]:
+        return header, item.first_row
+    ordinal = f"(s.rowid - {item.first_row} + 1)"
     con.execute(
         f"""
-        COPY (
+        UPDATE stage_rows SET _line = f.line
+        FROM (
             WITH shift AS (
                 SELECT after_good, max(n) AS n  -- consecutive rejects share after_good: count them all
                 FROM (SELECT (line - {header}) - row_number() OVER (ORDER BY line) AS after_good,
                              row_number() OVER (ORDER BY line) AS n
-                      FROM read_parquet('{_sql_str(structural)}'))
+                      FROM structural WHERE _input = $i)
                 GROUP BY after_good
             )
-            SELECT s.* REPLACE (s._line + {header} + coalesce(l.n, 0) AS _line)
-            FROM read_parquet('{_sql_str(str(rows_file))}') s ASOF LEFT JOIN shift l ON s._line > l.after_good
-            ORDER BY s._line
-        ) TO '{_sql_str(str(fixed))}' (FORMAT parquet)
-        """
+            SELECT s.rowid AS _row, {ordinal} + {header} + coalesce(l.n, 0) AS line
+            FROM stage_rows s ASOF LEFT JOIN shift l ON {ordinal} > l.after_good
+            WHERE s._input = $i
+        ) f
+        WHERE stage_rows.rowid = f._row
+        """,
+        params,
     )
-    fixed.replace(rows_file)
-    return 0
-
-
-def _sql_str(value: str) -> str:
-    return value.replace("'", "''")
+    return 0, None
 
 
 def _copy(
@@ -486,18 +523,23 @@ def _copy(
     """Write *query* (whose columns are *columns*) to *dest* as Parquet with exactly *schema*; return rows."""
     reader = con.sql(query).to_arrow_reader(BATCH_ROWS)
     rows = 0
-    with pq.ParquetWriter(dest, schema) as writer:
+    # Encoding a batch and computing the next both release the GIL: the writer encodes in a thread of its own.
+    with pq.ParquetWriter(dest, schema) as writer, ThreadPoolExecutor(1) as encoder:
+        written: Future[None] = encoder.submit(lambda: None)
         for batch in reader:
-            writer.write_batch(
-                pa.RecordBatch.from_arrays([batch.column(c).cast(schema.field(c).type) for c in columns], schema=schema)
+            written.result()
+            out = pa.RecordBatch.from_arrays(
+                [batch.column(c).cast(schema.field(c).type) for c in columns], schema=schema
             )
+            written = encoder.submit(writer.write_batch, out)
             rows += batch.num_rows
             progress.advance(batch.num_rows)
+        written.result()
     return rows
 
 
 def _write_tables(con: duckdb.DuckDBPyConnection, tmp: Path, progress: Progress) -> dict[str, int]:
-    post_cols = [c for c in POSTS.names if c != "source"]
+    post_cols = [c for c in POSTS.names if c not in ("domains", "source")]
     # Duplicates are rare: find repeated keys with a hash aggregate and rank only their rows.
     con.execute(
         """
@@ -506,35 +548,36 @@ def _write_tables(con: duckdb.DuckDBPyConnection, tmp: Path, progress: Progress)
             SELECT platform, post_id FROM stage WHERE _reject_reason IS NULL AND _entity = 'post'
             GROUP BY ALL HAVING count(*) > 1
         )
-        SELECT _input, file_row_number AS _row, _line, _file, platform, post_id,
+        SELECT _input, _row, _line, _file, platform, post_id,
                row_number() OVER w AS _rank,
                first_value(_file) OVER w AS _first_file, first_value(_line) OVER w AS _first_line
         FROM stage SEMI JOIN repeated USING (platform, post_id)
         WHERE _reject_reason IS NULL AND _entity = 'post'
-        WINDOW w AS (PARTITION BY platform, post_id ORDER BY _input, file_row_number)
+        WINDOW w AS (PARTITION BY platform, post_id ORDER BY _row)
         """
     )
     counts: dict[str, int] = {}
     counts["posts"] = _copy(
         con,
-        f"""
-        SELECT {", ".join(f"s.{c}" for c in post_cols)}, struct_pack(file := s._file, line := s._line) AS source
-        FROM stage s ANTI JOIN (SELECT _input, _row FROM post_rank WHERE _rank > 1) r
-            ON s._input = r._input AND s.file_row_number = r._row
-        WHERE s._reject_reason IS NULL AND s._entity = 'post'
-        ORDER BY s.created_at, s.platform, s.post_id
-        """,
+        _normalise_lists(
+            f"""
+            SELECT {", ".join(f"s.{c}" for c in post_cols)}, struct_pack(file := s._file, line := s._line) AS source
+            FROM stage s ANTI JOIN (SELECT _row FROM post_rank WHERE _rank > 1) r USING (_row)
+            WHERE s._reject_reason IS NULL AND s._entity = 'post'
+            ORDER BY s.created_at, s.platform, s.post_id
+            """
+        ),
         tmp / "posts.parquet",
         POSTS.names,
         POSTS.schema,
         progress,
     )
     # Account files win over post rows; among post rows the latest post's profile wins.
-    # One 128-bit sort key (much faster than comparing lists): account-file row, post time, input, row.
+    # One 128-bit sort key (much faster than comparing lists): account-file row, post time, row.
     key = (
         "((CASE WHEN _entity = 'account' THEN 1 ELSE 0 END)::HUGEINT << 119) "
         "+ ((epoch_us(coalesce(created_at, TIMESTAMPTZ 'epoch')) + 4611686018427387904)::HUGEINT << 56) "
-        "+ (_input::HUGEINT << 40) + file_row_number"
+        "+ _row"
     )
     profile = [c for c in ACCOUNTS.names if c not in ("platform", "account_id")]
     source_of = {c: (f"account_{c}" if c == "created_at" else c) for c in profile}
@@ -590,7 +633,7 @@ def _write_tables(con: duckdb.DuckDBPyConnection, tmp: Path, progress: Progress)
     return counts
 
 
-def _input_records(con: duckdb.DuckDBPyConnection, plan: list[_Input]) -> list[InputRecord]:
+def _input_records(con: duckdb.DuckDBPyConnection, plan: list[_Input], digests: list[str]) -> list[InputRecord]:
     rows = con.sql(
         """
         WITH st AS (
@@ -615,8 +658,8 @@ def _input_records(con: duckdb.DuckDBPyConnection, plan: list[_Input]) -> list[I
         """
     ).fetchall()
     records = []
-    for item, (_i, rows_in, posts, account_rows, rejected, dups, first_at, last_at, platforms) in zip(
-        plan, rows, strict=True
+    for item, digest, (_i, rows_in, posts, account_rows, rejected, dups, first_at, last_at, platforms) in zip(
+        plan, digests, rows, strict=True
     ):
         assert item.staged is not None
         tf = item.staged.created_at
@@ -624,7 +667,7 @@ def _input_records(con: duckdb.DuckDBPyConnection, plan: list[_Input]) -> list[I
             InputRecord(
                 path=str(item.path),
                 size=item.path.stat().st_size,
-                sha256=file_sha256(item.path),
+                sha256=digest,
                 format=item.format,
                 rows_in=rows_in,
                 posts=posts,
