@@ -56,3 +56,11 @@ def test_public_api_is_sorted_and_complete():
     }
     assert overt.__all__ == sorted(overt.__all__)
     assert public == set(overt.__all__) - {"__version__"}
+
+
+def test_scan_help_names_every_detector():
+    from overt.coordination import similarity  # noqa: F401  (registers the similarity detectors)
+    from overt.coordination.detectors import DETECTORS
+
+    help_text = next(p.help for p in cli.commands["scan"].params if p.name == "detectors")
+    assert all(name in help_text for name in DETECTORS), sorted(DETECTORS)

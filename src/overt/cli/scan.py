@@ -12,8 +12,7 @@ from rich.progress import MofNCompleteColumn, TaskID, TextColumn
 from rich.table import Table
 
 from overt.cli.dataset import progress_bar
-from overt.coordination import similarity  # noqa: F401  (registers the similarity detectors)
-from overt.coordination.detectors import DEFAULT_DETECTORS, DETECTORS
+from overt.coordination.detectors import DEFAULT_DETECTORS
 from overt.coordination.profiles import PROFILES
 from overt.errors import OvertError
 
@@ -73,7 +72,9 @@ def _names(value: str | None) -> list[str] | None:
 @click.option(
     "--detectors",
     "-d",
-    help=f"Comma-separated detectors (default: {','.join(DEFAULT_DETECTORS)}; known: {','.join(DETECTORS)}).",
+    # The similarity detectors are named here rather than imported: their libraries load slowly.
+    help=f"Comma-separated detectors (default: {','.join(DEFAULT_DETECTORS)}; also "
+    "hashtag_sequence,co_repost_similarity,time_sync).",
 )
 @click.option(
     "--window",

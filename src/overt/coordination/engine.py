@@ -15,8 +15,6 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import sqlglot
-from sqlglot.errors import ErrorLevel
 
 #: The dialect detector SQL is written in.
 SOURCE_DIALECT = "duckdb"
@@ -26,6 +24,10 @@ def transpile(sql: str, dialect: str) -> str:
     """*sql* (DuckDB dialect) rewritten for *dialect*; raises when a construct has no equivalent there."""
     if dialect == SOURCE_DIALECT:
         return sql
+    # Imported here: only engines other than DuckDB need it, and it takes a tenth of a second to load.
+    import sqlglot
+    from sqlglot.errors import ErrorLevel
+
     return sqlglot.transpile(sql, read=SOURCE_DIALECT, write=dialect, unsupported_level=ErrorLevel.RAISE)[0]
 
 

@@ -52,6 +52,10 @@ from overt.errors import OvertError
 AUTO = "auto"
 
 
+#: Relative cost of a detector kind, to start the slow ones first.
+_COST = {"similarity": 3, "pairs": 2, "co_action": 1}
+
+
 class ScanError(OvertError):
     """A scan could not run as asked (unknown detector, bad parameter, existing output)."""
 
@@ -216,7 +220,10 @@ def scan(
         # Detectors are independent: while one waits on a step DuckDB runs on one core, another can use the
         # other core.
         with ThreadPoolExecutor(max_workers=max(1, min(len(dets), workers or os.cpu_count() or 1))) as pool:
-            results = list(pool.map(run, dets))
+            # Longest first, so that the slowest detector is not the last to start.
+            order = sorted(range(len(dets)), key=lambda i: -_COST.get(dets[i].kind, 1))
+            done = dict(zip(order, pool.map(run, [dets[i] for i in order]), strict=True))
+            results = [done[i] for i in range(len(dets))]
         kept = [table for table, _, _ in results]
         for det, (_, info, seconds) in zip(dets, results, strict=True):
             counts[det.name] = info
