@@ -74,13 +74,27 @@ def _names(value: str | None) -> list[str] | None:
     "-d",
     # The similarity detectors are named here rather than imported: their libraries load slowly.
     help=f"Comma-separated detectors (default: {','.join(DEFAULT_DETECTORS)}; also "
-    "hashtag_sequence,co_repost_similarity,time_sync).",
+    "co_domain,hashtag_sequence,co_repost_similarity,time_sync).",
 )
 @click.option(
     "--window",
     default="60",
     show_default=True,
     help="Co-action window in seconds, or 'auto' for CooRnet's data-driven coordination interval.",
+)
+@click.option(
+    "--auto-q",
+    default=0.1,
+    show_default=True,
+    type=click.FloatRange(0, 1, min_open=True),
+    help="--window auto: share of the fastest-shared items CooRnet's estimate looks at.",
+)
+@click.option(
+    "--auto-p",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="--window auto: quantile of those items' share delays taken as the window.",
 )
 @click.option("--profile", type=click.Choice(list(PROFILES)), help="Reproduce a peer tool exactly.")
 @click.option(
@@ -123,6 +137,8 @@ def scan_command(
     engine: str,
     detectors: str | None,
     window: str,
+    auto_q: float,
+    auto_p: float,
     profile: str | None,
     alpha: float,
     min_weight: int | None,
@@ -152,6 +168,8 @@ def scan_command(
                 out,
                 detectors=_names(detectors),
                 window=_window(window),
+                auto_q=auto_q,
+                auto_p=auto_p,
                 profile=profile,
                 engine=engine,
                 alpha=alpha,

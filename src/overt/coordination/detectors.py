@@ -145,6 +145,18 @@ class CoLink(CoAction):
 
 
 @dataclass(kw_only=True)
+class CoDomain(CoLink):
+    """``co_link`` at the site level: accounts linking to the same registrable domain within the window.
+
+    Shows: networks that push one outlet (a state-media site, a content farm) with different articles. Cannot
+    show much for big portals everyone links to; the null model discounts them by their popularity.
+    """
+
+    name: ClassVar[str] = "co_domain"
+    level: str = "domain"
+
+
+@dataclass(kw_only=True)
 class CoHashtag(CoAction):
     """Accounts using the same hashtag within the window.
 
@@ -270,7 +282,8 @@ DEFAULT_DETECTORS = (
 
 #: Every detector by name, in the order a scan runs them.
 DETECTORS: dict[str, type[Detector]] = {
-    d.name: d for d in (CoRepost, CoLink, CoHashtag, CoText, CoSimilarText, CoReply, CoMention, CoMedia, FastRepost)
+    d.name: d
+    for d in (CoRepost, CoLink, CoDomain, CoHashtag, CoText, CoSimilarText, CoReply, CoMention, CoMedia, FastRepost)
 }
 
 

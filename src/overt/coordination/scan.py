@@ -129,6 +129,8 @@ def scan(
     *,
     detectors: Sequence[str | Detector] | None = None,
     window: int | str = 60,
+    auto_q: float = 0.1,
+    auto_p: float = 0.5,
     profile: str | None = None,
     engine: str = "duckdb",
     alpha: float = 0.01,
@@ -154,6 +156,9 @@ def scan(
         Seconds within which co-actions count, for detectors without their own window; ``"auto"`` estimates
         it per detector from the data with CooRnet's coordination interval (q 0.1, p 0.5: the median time,
         among the 10% of items shared fastest, from an item's first share to its later shares).
+    auto_q, auto_p:
+        CooRnet's ``q`` (the share of fastest-shared items considered) and ``p`` (the quantile of their delays)
+        for ``window="auto"``.
     profile:
         ``cnt`` reproduces coordination-network-toolkit's networks exactly (directed edges, its weights,
         ``min_weight`` inclusive, no null model, no cap); ``coortweet`` CooRTweet's ``detect_groups`` and
@@ -212,7 +217,7 @@ def scan(
             t0 = time.perf_counter()
             cur = eng.cursor()
             try:
-                table, info = _run_one(cur, det, tmp, profile, alpha, auto, progress)
+                table, info = _run_one(cur, det, tmp, profile, alpha, (auto_q, auto_p) if auto else None, progress)
             finally:
                 cur.close()
             return table, info, round(time.perf_counter() - t0, 3)
@@ -276,14 +281,14 @@ def _run_one(
     folder: Path,
     profile: str | None,
     alpha: float,
-    auto: bool,
+    auto: tuple[float, float] | None,
     progress: Progress,
 ) -> tuple[pa.Table, dict[str, Any]]:
-    """One detector, under the profile's semantics or overt's."""
+    """One detector, under the profile's semantics or overt's; *auto* is CooRnet's (q, p) for ``--window auto``."""
     dest = folder / "edges" / f"{det.name}.parquet"
-    if auto and isinstance(det, Windowed) and det.window is None:
+    if auto is not None and isinstance(det, Windowed) and det.window is None:
         try:
-            det.window = _auto_window(eng, det)
+            det.window = _auto_window(eng, det, *auto)
         except OvertError as exc:  # nothing shared twice: the trace has nothing to find
             progress.advance(f"{det.name}: skipped")
             return EDGES.empty_table(), {"params": det.params(), "skipped": str(exc)}
@@ -292,11 +297,11 @@ def _run_one(
     if profile == "coortweet":
         return coortweet.run(eng, det, dest, progress)
     if profile == "coornet":
-        return coornet.run(eng, det, dest, progress, auto_window=auto)
+        return coornet.run(eng, det, dest, progress, auto=auto)
     return _run_detector(eng, det, folder, alpha, progress)
 
 
-def _auto_window(eng: DuckDBEngine, det: Detector) -> int:
+def _auto_window(eng: DuckDBEngine, det: Detector, q: float, p: float) -> int:
     """CooRnet's coordination interval over *det*'s actions (items as CooRnet's URLs)."""
     # Near-duplicate texts have no shared item to time; reposts of one post are the closest notion.
     actions = det.actions() if isinstance(det, CoAction) else CoRepost().actions()
@@ -305,7 +310,7 @@ def _auto_window(eng: DuckDBEngine, det: Detector) -> int:
         f"SELECT item AS url, account_id AS account, post_id AS share_id, ts AS shared_at FROM ({actions}) a "
         "WHERE item IS NOT NULL",
     )
-    return coornet.estimate_coord_interval(eng.con, f"{det.name}_auto_shares")
+    return coornet.estimate_coord_interval(eng.con, f"{det.name}_auto_shares", q=q, p=p)
 
 
 def _run_detector(

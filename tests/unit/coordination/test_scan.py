@@ -218,3 +218,19 @@ def test_window_auto_estimates_an_interval_per_detector(tmp_path: Path) -> None:
     info = result.summary["detectors"]
     assert isinstance(info["co_repost"]["params"]["window"], int) and info["co_repost"]["params"]["window"] > 0
     assert "skipped" in info["co_link"]  # no links at all: nothing to estimate from, nothing to find
+
+
+def test_co_domain_links_accounts_pushing_one_site_with_different_articles(tmp_path: Path) -> None:
+    rows: list[tuple[object, ...]] = []
+    for e in range(8):
+        for k, user in enumerate(("s1", "s2", "s3")):
+            url = f"https://outlet.com/story/{e}-{user}"  # a different article each time
+            rows.append((100 * e + k, user, user, "", "", f"read this {e} {user}", 5_000 * e + 3 * k, url))
+    for i in range(60):
+        rows.append(
+            (10_000 + i, f"o{i % 12}", f"o{i % 12}", "", "", f"post {i}", 777 * i, f"https://site{i % 7}.org/x")
+        )
+    ds = dataset(tmp_path, rows)
+    result = scan(ds, tmp_path / "scan", detectors=["co_link", "co_domain"], window=60)
+    assert edges(result.path, "co_link") == set()
+    assert {(a, b) for a, b, _ in edges(result.path, "co_domain")} == {("s1", "s2"), ("s1", "s3"), ("s2", "s3")}

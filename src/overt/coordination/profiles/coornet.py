@@ -245,11 +245,12 @@ def _fraction(value: float) -> str:
 
 
 def run(
-    eng: DuckDBEngine, det: Detector, dest: Path, progress: Progress, *, auto_window: bool
+    eng: DuckDBEngine, det: Detector, dest: Path, progress: Progress, *, auto: tuple[float, float] | None
 ) -> tuple[pa.Table, dict[str, Any]]:
     """``--profile coornet``: CooRnet's coordinated link sharing (``co_link`` only).
 
-    The interval is the scan's window, or with ``--window auto`` :func:`estimate_coord_interval` (q 0.1, p 0.5);
+    The interval is the scan's window, or with ``--window auto`` :func:`estimate_coord_interval` with *auto*'s
+    ``(q, p)``;
     the network keeps edges at or above the 0.9 quantile of weights. The shares marked ``is_coordinated`` go to
     ``profile/co_link_labels.parquet``.
     """
@@ -257,7 +258,7 @@ def run(
         raise OvertError(f"profile coornet reproduces CooRnet's coordinated link sharing (co_link), not {det.name}")
     assert isinstance(det, Windowed) and det.window is not None
     shares = shares_from_posts(eng.con, "posts")
-    interval = estimate_coord_interval(eng.con, shares) if auto_window else det.window
+    interval = det.window if auto is None else estimate_coord_interval(eng.con, shares, q=auto[0], p=auto[1])
     labels, edges = get_coord_shares(eng.con, shares, coordination_interval=interval)
     progress.advance("co_link: coordinated shares")
     folder = dest.parent.with_name("profile")
