@@ -633,7 +633,7 @@ def phase_run(path: Path, out: Path, memory_limit: str) -> dict[str, Any]:
 
         return wrapper
 
-    pipeline._write_stage = timed("stage: read CSV + normalise + write stage parquet", pipeline._write_stage)
+    pipeline._write_stage = timed("stage: read CSV + normalise into the stage table", pipeline._write_stage)
     pipeline._write_structural = timed("stage: structural rejects", pipeline._write_structural)
     pipeline._register_inputs = timed("tables: register inputs / line shifts", pipeline._register_inputs)
     pipeline._write_tables = timed("tables: all (post_rank + copies)", pipeline._write_tables)
@@ -744,7 +744,7 @@ def phases_markdown(rows: int, ph: dict[str, Any]) -> str:
     ]
     for k, v in ph["steps_s"].items():
         lines.append(f"| {k} | {v} | {ph['maxrss_after_step_mb'].get(k, '')} |")
-    lines.append(f"| (inside stage) URL UDF, {ph['url_udf_values']:,} values | {ph['url_udf_s']} | |")
+    lines.append(f"| (while posts are written) URL UDF, {ph['url_udf_values']:,} values | {ph['url_udf_s']} | |")
     pw = ph["parquet_write_batch_s"]
     lines.append(f"| (inside stage) ParquetWriter.write_batch | {pw['stage']} | |")
     lines.append(f"| (inside tables) ParquetWriter.write_batch | {pw['tables']} | |")
