@@ -15,6 +15,12 @@ from overt.model.schema import render_markdown
 DOCS = Path(__file__).parent.parent / "docs"
 
 
+def test_scan_reference_is_generated_from_the_schema():
+    from overt.coordination.schema import render_markdown as scan_markdown
+
+    assert (DOCS / "reference" / "scan.md").read_text(encoding="utf-8") == scan_markdown()
+
+
 def test_dataset_reference_is_generated_from_the_schema():
     page = (DOCS / "reference" / "dataset.md").read_text(encoding="utf-8")
     assert page == render_markdown(), "regenerate with: python -m overt.model.schema > docs/reference/dataset.md"

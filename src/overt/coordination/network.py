@@ -22,27 +22,10 @@ import scipy.sparse
 import scipy.sparse.linalg
 
 from overt.coordination.engine import local_connection, materialise
-from overt.coordination.schema import CLUSTERS, NETWORK
+from overt.coordination.schema import CLUSTER_STATS, CLUSTERS, NETWORK
 
 _TS = pa.timestamp("us", tz="UTC")
 
-#: One row per cluster, written by :func:`cluster_stats`.
-_CLUSTER_STATS_FIELDS: list[pa.Field[Any]] = [
-    pa.field("cluster", pa.int64(), nullable=False),
-    pa.field("size", pa.int64(), nullable=False),
-    # Network edges with both ends in the cluster.
-    pa.field("n_edges", pa.int64(), nullable=False),
-    # n_edges over the size * (size - 1) / 2 possible pairs.
-    pa.field("density", pa.float64(), nullable=False),
-    pa.field("traces", pa.list_(pa.string())),
-    pa.field("first_at", _TS),
-    pa.field("last_at", _TS),
-    # Sum of the fused weights of the edges inside.
-    pa.field("total_weight", pa.float64(), nullable=False),
-    # Up to five items shared by the most account pairs inside; null when no evidence was given.
-    pa.field("top_items", pa.list_(pa.string())),
-]
-CLUSTER_STATS = pa.schema(_CLUSTER_STATS_FIELDS)
 
 _FUSE_COLUMNS = ("detector", "account_a", "account_b", "weight", "n_shared_items", "first_at", "last_at", "q_value")
 _TOP_ITEMS = 5

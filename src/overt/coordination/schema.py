@@ -7,81 +7,137 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from overt.model.schema import Column, Table, markdown
+
+_STR = pa.string()
+_INT = pa.int64()
+_FLOAT = pa.float64()
+_LIST = pa.list_(pa.string())
 _TS = pa.timestamp("us", tz="UTC")
 
+_A = (
+    "First account of the pair. Undirected traces write each pair once with `account_a < account_b`; the `cnt` "
+    "profile writes directed edges `account_a -> account_b`, as the toolkit does."
+)
+_B = "Second account of the pair."
 
-def _schema(fields: list[pa.Field[Any]]) -> pa.Schema:
-    return pa.schema(fields)
-
-
-#: ``edges/<detector>.parquet``. Undirected detectors write each pair once with ``account_a < account_b``;
-#: directed profiles (``cnt``) write ``account_a -> account_b``.
-EDGES = _schema(
-    [
-        pa.field("detector", pa.string(), nullable=False),
-        pa.field("account_a", pa.string(), nullable=False),
-        pa.field("account_b", pa.string(), nullable=False),
-        # The detector's edge weight: shared items (co-action detectors), a similarity (similarity detectors),
-        # or the peer tool's own weight under a compatibility profile.
-        pa.field("weight", pa.float64(), nullable=False),
-        pa.field("n_shared_items", pa.int64()),
-        # Co-action pairs behind the edge (one item acted on twice by a counts twice).
-        pa.field("n_pairs", pa.int64()),
-        pa.field("first_at", _TS),
-        pa.field("last_at", _TS),
-        # On how many shared items each side acted first (who leads, who follows).
-        pa.field("a_first", pa.int64()),
-        pa.field("b_first", pa.int64()),
-        # The null model: expected co-actions by chance, the tail probability of what was seen, and the
-        # Benjamini-Hochberg adjusted value over every possible pair of active accounts.
-        pa.field("expected", pa.float64()),
-        pa.field("p_value", pa.float64()),
-        pa.field("q_value", pa.float64()),
-        # Up to a few example item keys; the full list is in evidence/<detector>.parquet.
-        pa.field("items", pa.list_(pa.string())),
-    ]
+EDGE_TABLE = Table(
+    "edges/<detector>",
+    "The kept edges of one detector (trace): pairs of accounts that co-acted more often than chance predicts.",
+    (
+        Column("detector", _STR, "The detector that found the edge.", True),
+        Column("account_a", _STR, _A, True),
+        Column("account_b", _STR, _B, True),
+        Column(
+            "weight",
+            _FLOAT,
+            "Co-action detectors: co-acting posts (the fewer of the two sides' distinct posts), the tested "
+            "statistic. Similarity detectors: the cosine similarity. Profiles: the peer tool's own weight.",
+            True,
+        ),
+        Column("n_shared_items", _INT, "Distinct items (post, link, hashtag, text, ...) both acted on."),
+        Column("n_pairs", _INT, "Co-acting pairs of actions behind the edge (one item acted on twice counts twice)."),
+        Column("first_at", _TS, "Earliest co-action of the pair."),
+        Column("last_at", _TS, "Latest co-action of the pair."),
+        Column("a_first", _INT, "Shared items on which `account_a` acted first (it leads)."),
+        Column("b_first", _INT, "Shared items on which `account_b` acted first."),
+        Column("expected", _FLOAT, "Co-actions chance predicts for the pair under the null model."),
+        Column("p_value", _FLOAT, "Probability of a weight at least this large by chance."),
+        Column(
+            "q_value",
+            _FLOAT,
+            "Benjamini-Hochberg adjusted p-value over every possible pair of the detector's active accounts; "
+            "edges are kept when it is at most `--alpha`.",
+        ),
+        Column("items", _LIST, "Up to five shared items, earliest first; all of them are in the evidence."),
+    ),
 )
 
-#: ``evidence/<detector>.parquet``: one row per co-action behind a kept edge.
-EVIDENCE = _schema(
-    [
-        pa.field("detector", pa.string(), nullable=False),
-        pa.field("account_a", pa.string(), nullable=False),
-        pa.field("account_b", pa.string(), nullable=False),
-        pa.field("item", pa.string()),
-        pa.field("a_post_id", pa.string()),
-        pa.field("a_at", _TS),
-        pa.field("b_post_id", pa.string()),
-        pa.field("b_at", _TS),
-    ]
+EVIDENCE_TABLE = Table(
+    "evidence/<detector>",
+    "Every co-action behind a kept edge: which item tied the two accounts, through which posts, when.",
+    (
+        Column("detector", _STR, "The detector.", True),
+        Column("account_a", _STR, _A, True),
+        Column("account_b", _STR, _B, True),
+        Column("item", _STR, "The shared item: a post id, a URL, a hashtag, a normalised text, a feature."),
+        Column("a_post_id", _STR, "`account_a`'s post."),
+        Column("a_at", _TS, "When `account_a` posted it."),
+        Column("b_post_id", _STR, "`account_b`'s post."),
+        Column("b_at", _TS, "When `account_b` posted it."),
+    ),
 )
 
-#: ``network.parquet``: the fused multi-trace network (undirected, ``account_a < account_b``).
-NETWORK = _schema(
-    [
-        pa.field("account_a", pa.string(), nullable=False),
-        pa.field("account_b", pa.string(), nullable=False),
-        pa.field("weight", pa.float64(), nullable=False),
-        pa.field("traces", pa.list_(pa.string())),
-        pa.field("n_traces", pa.int64()),
-        pa.field("n_shared_items", pa.int64()),
-        pa.field("first_at", _TS),
-        pa.field("last_at", _TS),
-        pa.field("q_value", pa.float64()),
-    ]
+NETWORK_TABLE = Table(
+    "network",
+    "The fused multi-trace network, undirected (`account_a < account_b`): each trace's weights are divided by "
+    "that trace's largest weight and summed over the traces that saw the pair.",
+    (
+        Column("account_a", _STR, "First account of the pair.", True),
+        Column("account_b", _STR, "Second account of the pair.", True),
+        Column("weight", _FLOAT, "Fused weight: at most 1 per trace.", True),
+        Column("traces", _LIST, "Detectors that kept the pair, sorted."),
+        Column("n_traces", _INT, "Number of those detectors."),
+        Column("n_shared_items", _INT, "Shared items summed over the traces."),
+        Column("first_at", _TS, "Earliest co-action over the traces."),
+        Column("last_at", _TS, "Latest co-action over the traces."),
+        Column("q_value", _FLOAT, "Smallest adjusted p-value over the traces."),
+    ),
 )
 
-#: ``clusters.parquet``: one row per account in a cluster.
-CLUSTERS = _schema(
-    [
-        pa.field("cluster", pa.int64(), nullable=False),
-        pa.field("account_id", pa.string(), nullable=False),
-        pa.field("role", pa.string()),
-        pa.field("centrality", pa.float64()),
-        pa.field("degree", pa.int64()),
-        pa.field("strength", pa.float64()),
-    ]
+CLUSTERS_TABLE = Table(
+    "clusters",
+    "One row per account in a cluster: Leiden communities of the fused network (seeded, deterministic), "
+    "numbered from 1 by size.",
+    (
+        Column("cluster", _INT, "Cluster number.", True),
+        Column("account_id", _STR, "The account.", True),
+        Column(
+            "role",
+            _STR,
+            "`leader` when it acted first on more than twice as many shared items as it followed (and at least "
+            "twice), `follower` for the reverse, else `peer`; `hub`/`member` when the traces have no order.",
+        ),
+        Column("centrality", _FLOAT, "Weighted eigenvector centrality within the cluster (largest 1)."),
+        Column("degree", _INT, "Edges to other members."),
+        Column("strength", _FLOAT, "Fused weight of those edges."),
+    ),
 )
+
+CLUSTER_STATS_TABLE = Table(
+    "cluster_stats",
+    "One row per cluster.",
+    (
+        Column("cluster", _INT, "Cluster number.", True),
+        Column("size", _INT, "Accounts in it.", True),
+        Column("n_edges", _INT, "Network edges with both ends in the cluster.", True),
+        Column("density", _FLOAT, "`n_edges` over the `size * (size - 1) / 2` possible pairs.", True),
+        Column("traces", _LIST, "Detectors seen on those edges, sorted."),
+        Column("first_at", _TS, "Earliest co-action on them."),
+        Column("last_at", _TS, "Latest co-action on them."),
+        Column("total_weight", _FLOAT, "Sum of their fused weights.", True),
+        Column("top_items", _LIST, "Up to five items shared by the most account pairs inside."),
+    ),
+)
+
+#: The scan's tables, in the order of the reference page.
+SCAN_TABLES = (EDGE_TABLE, EVIDENCE_TABLE, NETWORK_TABLE, CLUSTERS_TABLE, CLUSTER_STATS_TABLE)
+EDGES = EDGE_TABLE.schema
+EVIDENCE = EVIDENCE_TABLE.schema
+NETWORK = NETWORK_TABLE.schema
+CLUSTERS = CLUSTERS_TABLE.schema
+CLUSTER_STATS = CLUSTER_STATS_TABLE.schema
+
+
+def render_markdown() -> str:
+    """The reference page for a scan folder (docs/reference/scan.md)."""
+    intro = (
+        "`overt scan` writes one folder: a Parquet file per table below (one `edges` and one `evidence` file per "
+        "detector), `network.gexf` and `network.graphml` for Gephi, and `summary.json`.\n"
+        "This page is generated from `overt.coordination.schema` by `python -m overt.coordination.schema`; do not "
+        "edit by hand."
+    )
+    return markdown("Scan outputs", intro, SCAN_TABLES)
 
 
 def seconds_to_timestamps(column: pa.ChunkedArray[Any] | pa.Array[Any]) -> pa.Array[Any] | pa.ChunkedArray[Any]:
@@ -118,3 +174,9 @@ def profile_edges(
         "items": pa.nulls(n, pa.list_(pa.string())),
     }
     return pa.table(columns).cast(EDGES)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    sys.stdout.write(render_markdown())

@@ -6,6 +6,7 @@ is generated from this module (``python -m overt.model.schema``) and a test keep
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -165,16 +166,10 @@ REJECTS = Table(
 TABLES: dict[str, Table] = {t.name: t for t in (POSTS, ACCOUNTS, LABELS, REJECTS)}
 
 
-def render_markdown() -> str:
-    """Render the reference page for the canonical dataset (docs/reference/dataset.md)."""
-    out = [
-        "# The canonical dataset",
-        "",
-        "`overt ingest` writes one folder: a Parquet file per table below, `rejects.parquet`, and `manifest.json`.",
-        "This page is generated from `overt.model.schema` by `python -m overt.model.schema`; do not edit by hand.",
-        "",
-    ]
-    for table in TABLES.values():
+def markdown(title: str, intro: str, tables: Sequence[Table]) -> str:
+    """A reference page: *title*, *intro*, then each table's meaning and columns."""
+    out = [f"# {title}", "", intro, ""]
+    for table in tables:
         out += [
             f"## `{table.name}`",
             "",
@@ -187,6 +182,15 @@ def render_markdown() -> str:
             out.append(f"| `{c.name}` | `{c.type}` | {'yes' if c.required else ''} | {c.doc} |")
         out.append("")
     return "\n".join(out)
+
+
+def render_markdown() -> str:
+    """Render the reference page for the canonical dataset (docs/reference/dataset.md)."""
+    intro = (
+        "`overt ingest` writes one folder: a Parquet file per table below, `rejects.parquet`, and `manifest.json`.\n"
+        "This page is generated from `overt.model.schema` by `python -m overt.model.schema`; do not edit by hand."
+    )
+    return markdown("The canonical dataset", intro, list(TABLES.values()))
 
 
 if __name__ == "__main__":  # pragma: no cover
