@@ -8,6 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+from rich.table import Table
 
 
 def short(text: str | None, n: int) -> str:
@@ -29,3 +32,22 @@ def work_folder(path: Path | None, prefix: str) -> Iterator[Path]:
         return
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         yield Path(tmp)
+
+
+def detector_table(title: str, detectors: list[dict[str, Any]], seconds: bool = False) -> Table:
+    """A table of per-detector counts from a scan summary (optionally with each detector's seconds)."""
+    table = Table(title=title, title_justify="left")
+    columns = ["detector", "active accounts", "actions", "pairs", "tested edges", "kept edges"]
+    for col in columns + (["s"] if seconds else []):
+        table.add_column(col, justify="left" if col == "detector" else "right")
+    for d in detectors:
+        cells = [
+            d["detector"],
+            *(f"{d[k]:,}" if isinstance(d[k], int) else "" for k in ("active_accounts", "actions", "pairs")),
+            f"{d['tested_edges']:,}",
+            f"{d['kept_edges']:,}",
+        ]
+        if seconds:
+            cells.append(f"{d['seconds']:.1f}" if d["seconds"] is not None else "")
+        table.add_row(*cells)
+    return table

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import short, when, work_folder
+from common import detector_table, short, when, work_folder
 from rich.console import Console
 from rich.table import Table
 from sklearn.metrics import adjusted_rand_score, homogeneity_completeness_v_measure, normalized_mutual_info_score
@@ -281,18 +281,7 @@ def print_report(console: Console, r: dict[str, Any]) -> None:
         f"({c['share_in_clusters']:.1%})[/]."
     )
 
-    dt = Table(title="Detectors", title_justify="left")
-    for col in ("detector", "active accounts", "actions", "pairs", "tested edges", "kept edges", "s"):
-        dt.add_column(col, justify="left" if col == "detector" else "right")
-    for d in r["detectors"]:
-        dt.add_row(
-            d["detector"],
-            *(f"{d[k]:,}" if isinstance(d[k], int) else "" for k in ("active_accounts", "actions", "pairs")),
-            f"{d['tested_edges']:,}",
-            f"{d['kept_edges']:,}",
-            f"{d['seconds']:.1f}" if d["seconds"] is not None else "",
-        )
-    console.print(dt)
+    console.print(detector_table("Detectors", r["detectors"], seconds=True))
 
     ct = Table(title="Accounts per hand-coded category", title_justify="left")
     for col in ("category", "posting in window", "in kept edges", "in clusters", "share clustered"):

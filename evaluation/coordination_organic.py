@@ -25,7 +25,7 @@ from typing import Any
 
 import duckdb
 import networkx as nx
-from common import short, when, work_folder
+from common import detector_table, short, when, work_folder
 from rich.console import Console
 from rich.table import Table
 
@@ -231,17 +231,7 @@ class Report:
 def print_dataset(console: Console, result: dict[str, Any]) -> None:
     c = result["counts"]
     console.rule(f"[bold]{result['name']}[/]: {result['description']}")
-    table = Table(title="Detectors (default scan)", title_justify="left")
-    for col in ("detector", "active accounts", "actions", "pairs", "tested edges", "kept edges"):
-        table.add_column(col, justify="left" if col == "detector" else "right")
-    for d in result["detectors"]:
-        table.add_row(
-            d["detector"],
-            *(f"{d[k]:,}" if isinstance(d[k], int) else "" for k in ("active_accounts", "actions", "pairs")),
-            f"{d['tested_edges']:,}",
-            f"{d['kept_edges']:,}",
-        )
-    console.print(table)
+    console.print(detector_table("Detectors (default scan)", result["detectors"]))
     console.print(
         f"{c['posting_accounts']:,} posting accounts ({c['accounts']:,} in the accounts table), {c['posts']:,} posts; "
         f"{c['kept_edges']} kept edges touching {c['accounts_in_edges']} accounts ({c['share_in_edges']:.3%}); "
