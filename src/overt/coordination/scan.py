@@ -17,7 +17,7 @@ import shutil
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -106,9 +106,10 @@ def make_detectors(
     out: list[Detector] = []
     for item in chosen or DEFAULT_DETECTORS:
         if isinstance(item, Detector):
-            out.append(item)
-            if isinstance(item, Windowed) and item.window is None:
-                item.window = window
+            # A copy: the scan fills in its window (and --window auto its estimate) without touching the caller's.
+            out.append(
+                replace(item, window=window) if isinstance(item, Windowed) and item.window is None else replace(item)
+            )
             continue
         if item not in DETECTORS:
             raise ScanError(f"unknown detector {item!r}; known: {', '.join(DETECTORS)}")
@@ -268,8 +269,11 @@ def scan(
             "min_fused_weight": min_fused_weight,
         }
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
-    finally:
+    except BaseException:
         eng.close()
+        shutil.rmtree(tmp, ignore_errors=True)  # a failed scan leaves nothing half-written
+        raise
+    eng.close()
     shutil.rmtree(tmp / "spill", ignore_errors=True)
     tmp.rename(target)
     return Scan(target, summary)

@@ -234,3 +234,27 @@ def test_co_domain_links_accounts_pushing_one_site_with_different_articles(tmp_p
     result = scan(ds, tmp_path / "scan", detectors=["co_link", "co_domain"], window=60)
     assert edges(result.path, "co_link") == set()
     assert {(a, b) for a, b, _ in edges(result.path, "co_domain")} == {("s1", "s2"), ("s1", "s3"), ("s2", "s3")}
+
+
+def test_a_failed_scan_leaves_nothing_and_callers_detectors_are_not_changed(tmp_path: Path) -> None:
+    from dataclasses import dataclass
+    from typing import ClassVar
+
+    import duckdb as db
+
+    from overt.coordination.detectors import CoRepost
+
+    @dataclass(kw_only=True)
+    class Broken(CoAction):
+        name: ClassVar[str] = "broken"
+
+        def actions(self) -> str:
+            return "SELECT no_such_column AS item FROM posts"
+
+    ds = dataset(tmp_path, organic_and_ring(3))
+    with pytest.raises(db.Error):
+        scan(ds, tmp_path / "scan", detectors=[CoRepost(), Broken()])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ds", "in.csv"]
+    mine = CoRepost()
+    scan(ds, tmp_path / "ok", detectors=[mine], window=30)
+    assert mine.window is None
