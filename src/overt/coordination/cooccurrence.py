@@ -94,7 +94,7 @@ def edges(pair_table: str, *, examples: int = 5) -> str:
                max(last_at) AS last_at,
                sum(CASE WHEN fa < fb THEN 1 ELSE 0 END) AS a_first,
                sum(CASE WHEN fb < fa THEN 1 ELSE 0 END) AS b_first,
-               array_agg(CASE WHEN k <= {int(examples)} THEN item END) AS items
+               array_agg(item ORDER BY k) FILTER (WHERE k <= {int(examples)}) AS items
         FROM ranked r JOIN posts p ON p.account_a = r.account_a AND p.account_b = r.account_b
         GROUP BY r.account_a, r.account_b
     """

@@ -243,7 +243,8 @@ class CoSimilarText(Windowed):
     shares one of its rarest tokens, so only those candidates are compared) finds every pair MinHash/LSH would
     and none of its false negatives, and is faster at the high thresholds that matter. Shows: templated
     campaigns that vary a word or two. Cannot show: paraphrases or translations. Texts with fewer than
-    ``min_tokens`` distinct tokens are ignored. Reposts are excluded.
+    ``min_tokens`` distinct tokens are ignored. Reposts are excluded. There is no shared item to be viral,
+    so ``max_accounts_per_window`` does not apply; the rare-token prefixes keep candidate lists short instead.
     """
 
     name: ClassVar[str] = "co_similar_text"

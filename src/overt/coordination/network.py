@@ -24,9 +24,6 @@ import scipy.sparse.linalg
 from overt.coordination.engine import local_connection, materialise
 from overt.coordination.schema import CLUSTER_STATS, CLUSTERS, NETWORK
 
-_TS = pa.timestamp("us", tz="UTC")
-
-
 _FUSE_COLUMNS = ("detector", "account_a", "account_b", "weight", "n_shared_items", "first_at", "last_at", "q_value")
 _TOP_ITEMS = 5
 # Up to this many accounts a dense eigensolver is fast and exact;

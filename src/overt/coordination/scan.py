@@ -403,7 +403,7 @@ def _run_detector(
         "expected": kept.column("expected"),
         "p_value": kept.column("p_value"),
         "q_value": kept.column("q_value"),
-        "items": _drop_null_items(kept.column("items")),
+        "items": kept.column("items"),
     }
     table = pa.table(columns).cast(EDGES)
     pq.write_table(table, folder / "edges" / f"{name}.parquet")
@@ -420,13 +420,6 @@ def _run_detector(
     progress.advance(f"{name}: evidence")
     eng.drop(f"{name}_actions", f"{name}_viral", pairs, f"{name}_edges", activity)
     return table, info
-
-
-def _drop_null_items(column: pa.ChunkedArray[Any]) -> pa.Array[Any]:
-    return pa.array(
-        [[i for i in (row or []) if i is not None] for row in column.to_pylist()],
-        pa.list_(pa.string()),
-    )
 
 
 def _similar_text_pairs(eng: DuckDBEngine, det: CoSimilarText, style: str, pairs: str, activity: str) -> int:
