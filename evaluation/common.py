@@ -51,3 +51,20 @@ def detector_table(title: str, detectors: list[dict[str, Any]], seconds: bool = 
             cells.append(f"{d['seconds']:.1f}" if d["seconds"] is not None else "")
         table.add_row(*cells)
     return table
+
+
+def detector_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per-detector counts and seconds from a scan's ``summary.json``."""
+    return [
+        {
+            "detector": name,
+            "actions": info.get("actions"),
+            "active_accounts": info.get("accounts"),
+            "pairs": info.get("pairs"),
+            "tested_edges": info.get("tested_edges"),
+            "kept_edges": info.get("kept_edges"),
+            "capped_item_windows": info.get("capped_item_windows"),
+            "seconds": summary["timings_seconds"].get(name),
+        }
+        for name, info in summary["detectors"].items()
+    ]

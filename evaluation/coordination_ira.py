@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import detector_table, short, when, work_folder
+from common import detector_rows, detector_table, short, when, work_folder
 from rich.console import Console
 from rich.table import Table
 from sklearn.metrics import adjusted_rand_score, homogeneity_completeness_v_measure, normalized_mutual_info_score
@@ -167,18 +167,7 @@ class Report:
         }
 
     def detectors(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "detector": name,
-                "actions": info.get("actions"),
-                "active_accounts": info.get("accounts"),
-                "pairs": info.get("pairs"),
-                "tested_edges": info.get("tested_edges"),
-                "kept_edges": info.get("kept_edges"),
-                "seconds": self.summary["timings_seconds"].get(name),
-            }
-            for name, info in self.summary["detectors"].items()
-        ]
+        return detector_rows(self.summary)
 
     def categories(self) -> list[dict[str, Any]]:
         """Accounts per category: posting in the window, in kept edges, in clusters."""

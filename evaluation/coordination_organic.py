@@ -25,7 +25,7 @@ from typing import Any
 
 import duckdb
 import networkx as nx
-from common import detector_table, short, when, work_folder
+from common import detector_rows, detector_table, short, when, work_folder
 from rich.console import Console
 from rich.table import Table
 
@@ -125,20 +125,7 @@ class Report:
         }
 
     def detectors(self) -> list[dict[str, Any]]:
-        out = []
-        for name, info in self.summary["detectors"].items():
-            out.append(
-                {
-                    "detector": name,
-                    "actions": info.get("actions"),
-                    "active_accounts": info.get("accounts"),
-                    "pairs": info.get("pairs"),
-                    "tested_edges": info.get("tested_edges"),
-                    "kept_edges": info.get("kept_edges"),
-                    "capped_item_windows": info.get("capped_item_windows"),
-                }
-            )
-        return out
+        return detector_rows(self.summary)
 
     # --- groups: clusters, and connected kept edges outside clusters -------------------------------------------
 
