@@ -357,7 +357,8 @@ def score(truth: Path, scan: Path) -> dict[str, Any] | None:
     if not clusters.exists():
         return None
     with open(truth, newline="", encoding="utf-8") as f:
-        group = {r["account_id"]: int(r["group_id"]) for r in csv.DictReader(f)}
+        # Our generator writes account_id; the acceptance check's generator, user_id.
+        group = {(r.get("account_id") or r["user_id"]): int(r["group_id"]) for r in csv.DictReader(f)}
     flagged = {
         str(r[0])
         for r in duckdb.sql("SELECT DISTINCT account_id FROM read_parquet(?)", params=[str(clusters)]).fetchall()
@@ -379,6 +380,15 @@ def score(truth: Path, scan: Path) -> dict[str, Any] | None:
         inside = sum(1 for x, y in pairs if str(x) in group and group[str(x)] == group.get(str(y)))
         result["network_edges"] = len(pairs)
         result["edge_precision"] = round(inside / len(pairs), 4) if pairs else None
+    per_trace = {}
+    for path in sorted((scan / "edges").glob("*.parquet")):
+        pairs = duckdb.sql("SELECT account_a, account_b FROM read_parquet(?)", params=[str(path)]).fetchall()
+        inside = sum(1 for x, y in pairs if str(x) in group and group[str(x)] == group.get(str(y)))
+        per_trace[path.stem] = {
+            "kept_edges": len(pairs),
+            "edge_precision": round(inside / len(pairs), 4) if pairs else None,
+        }
+    result["per_trace"] = per_trace
     return result
 
 
@@ -481,7 +491,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--min-weight", type=int, default=2)
     p.add_argument("--similarity-threshold", type=float, default=0.8)
     p.add_argument("--n-cpus", type=int, default=2, help="the toolkit's worker processes")
+    p.add_argument(
+        "--score",
+        nargs=2,
+        metavar=("SCAN_DIR", "TRUTH_CSV"),
+        help="only score an existing scan folder against planted accounts, print JSON and exit",
+    )
     a = p.parse_args(argv)
+    if a.score:
+        print(json.dumps(score(Path(a.score[1]), Path(a.score[0])), indent=2))
+        return 0
     sizes = [int(s.replace("_", "")) for s in a.sizes.split(",") if s.strip()]
 
     meta: dict[str, Any] = {
