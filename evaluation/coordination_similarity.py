@@ -21,7 +21,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from overt.coordination.engine import DuckDBEngine
+from overt.engine import DuckDBEngine
 from overt.coordination.similarity import CoRepostSimilarity, HashtagSequence, TimeSync
 
 

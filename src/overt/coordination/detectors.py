@@ -7,7 +7,7 @@ A *pair* detector produces its co-acting pairs itself (near-duplicate texts, fas
 detector compares whole account profiles without a window (:mod:`overt.coordination.similarity`).
 
 Every query here is DuckDB SQL over the canonical ``posts`` table, kept portable so the engine can transpile
-it (:mod:`overt.coordination.engine`).
+it (:mod:`overt.engine`).
 """
 
 from __future__ import annotations

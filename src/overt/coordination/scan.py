@@ -40,7 +40,7 @@ from overt.coordination.detectors import (
     FastRepost,
     Windowed,
 )
-from overt.coordination.engine import DuckDBEngine
+from overt.engine import DuckDBEngine
 from overt.coordination.export import write_gexf, write_graphml
 from overt.coordination.profiles import PROFILES, cnt, coornet, coortweet
 from overt.coordination.schema import CLUSTERS, EDGES, EVIDENCE, NETWORK, seconds_to_timestamps

@@ -71,7 +71,7 @@ import scipy.sparse as sp
 
 from overt.coordination import significance
 from overt.coordination.detectors import AT, Detector, register
-from overt.coordination.engine import DuckDBEngine
+from overt.engine import DuckDBEngine
 from overt.coordination.schema import EDGES, seconds_to_timestamps
 
 #: Upper bound on the entries of one block of the similarity product (rows × accounts); a fully dense block

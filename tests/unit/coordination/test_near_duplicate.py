@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from overt.coordination import near_duplicate
-from overt.coordination.engine import DuckDBEngine
+from overt.engine import DuckDBEngine
 
 VOCAB = [f"w{i}" for i in range(12)]
 messages = st.lists(

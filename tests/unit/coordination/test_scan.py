@@ -12,7 +12,7 @@ import pytest
 from overt import build_dataset
 from overt.coordination import cooccurrence, near_duplicate
 from overt.coordination.detectors import DETECTORS, CoAction
-from overt.coordination.engine import transpile
+from overt.engine import transpile
 from overt.coordination.scan import ScanError, scan
 from overt.coordination.significance import benjamini_hochberg, poisson_tail
 

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from overt.coordination.detectors import DETECTORS
-from overt.coordination.engine import DuckDBEngine
+from overt.engine import DuckDBEngine
 from overt.coordination.schema import EDGES
 from overt.coordination.similarity import CoRepostSimilarity, HashtagSequence, TimeSync
 from overt.model.schema import ACCOUNTS, POSTS

@@ -43,7 +43,7 @@ from overt.coordination.schema import profile_edges, seconds_to_timestamps
 from overt.errors import OvertError
 
 if TYPE_CHECKING:
-    from overt.coordination.engine import DuckDBEngine
+    from overt.engine import DuckDBEngine
     from overt.coordination.scan import Progress
 
 #: overt detector -> the toolkit's network name.

@@ -43,7 +43,7 @@ from overt.ingest.csvsource import ident, sql_str
 from overt.ingest.normalise import normalise_url
 
 if TYPE_CHECKING:
-    from overt.coordination.engine import DuckDBEngine
+    from overt.engine import DuckDBEngine
     from overt.coordination.scan import Progress
 
 #: Columns the functions here read.

@@ -47,7 +47,7 @@ from overt.errors import OvertError
 from overt.ingest.csvsource import ident
 
 if TYPE_CHECKING:
-    from overt.coordination.engine import DuckDBEngine
+    from overt.engine import DuckDBEngine
     from overt.coordination.scan import Progress
 
 #: Columns :func:`detect_groups` reads: CooRTweet's input layout.

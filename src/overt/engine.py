@@ -1,6 +1,6 @@
-"""The engine a scan runs on: one place that turns detector SQL into tables.
+"""The engine scans and signals run on: one place that turns SQL into tables.
 
-Detectors write their queries once, in DuckDB's SQL dialect restricted to constructs SQLGlot can transpile
+Detectors and signals write their queries once, in DuckDB's SQL dialect restricted to constructs SQLGlot can transpile
 (joins, aggregates, window functions, ``unnest``, list functions with a Spark equivalent). The engine runs
 them; DuckDB executes them directly, out of core (spilling to a temp folder under a memory limit). Another
 engine runs the same strings through :func:`transpile` for its dialect, so no detector is rewritten per
