@@ -9,6 +9,7 @@ import click
 from overt._version import __version__
 from overt.cli.dataset import formats_command, info_command, ingest_command
 from overt.cli.scan import scan_command
+from overt.cli.score import score_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -18,8 +19,8 @@ from overt.cli.scan import scan_command
 def cli(verbose: int, quiet: bool) -> None:
     """Make covert influence operations overt.
 
-    Ingest exports from many platforms into one canonical dataset, then (in later versions) detect
-    coordinated networks, score state-backing signals and report the evidence.
+    Ingest exports from many platforms into one canonical dataset, detect coordinated networks, and score
+    state-backing signals with the evidence behind every score.
     """
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
@@ -29,6 +30,7 @@ cli.add_command(ingest_command)
 cli.add_command(info_command)
 cli.add_command(formats_command)
 cli.add_command(scan_command)
+cli.add_command(score_command)
 
 
 def main() -> None:

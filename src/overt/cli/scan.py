@@ -12,6 +12,7 @@ from rich.progress import MofNCompleteColumn, TaskID, TextColumn
 from rich.table import Table
 
 from overt.cli.dataset import progress_bar
+from overt.cli.score import SIGNALS_HELP, print_scores, run_scores, signals_option
 from overt.coordination.detectors import DEFAULT_DETECTORS
 from overt.coordination.profiles import PROFILES
 from overt.errors import OvertError
@@ -130,6 +131,21 @@ def _names(value: str | None) -> list[str] | None:
 )
 @click.option("--seed", default=42, show_default=True, type=int, help="Leiden seed.")
 @click.option("--memory-limit", default="4GB", show_default=True, help="DuckDB memory limit; more spills to disk.")
+@click.option(
+    "--scores/--no-scores",
+    default=None,
+    help="Compute signals and scores after the scan (default: yes, except with --profile, whose networks are "
+    "the peer tool's and carry no overt scores).",
+)
+@click.option(
+    "--model", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Score model (`overt train`)."
+)
+@click.option("--signals", help=SIGNALS_HELP)
+@click.option(
+    "--text-model",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Text model for the content signal.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
 def scan_command(
     dataset: Path,
@@ -149,6 +165,10 @@ def scan_command(
     min_fused_weight: float,
     seed: int,
     memory_limit: str,
+    scores: bool | None,
+    model: Path | None,
+    signals: str | None,
+    text_model: Path | None,
     overwrite: bool,
 ) -> None:
     """Find coordinated accounts in the dataset folder DATASET and write edges, network and clusters to --out.
@@ -161,6 +181,8 @@ def scan_command(
     from overt.coordination.scan import scan
 
     console = Console(stderr=True)
+    with_scores = profile is None if scores is None else scores
+    chosen = signals_option(signals, text_model) if with_scores else []
     try:
         with _Bar(console) as bar:
             result = scan(
@@ -187,6 +209,8 @@ def scan_command(
     except OvertError as exc:
         raise click.ClickException(str(exc)) from exc
     _print_summary(result)
+    if with_scores:
+        print_scores(result.path, run_scores(result.path, model, chosen, None))
 
 
 def _print_summary(result: Scan) -> None:
