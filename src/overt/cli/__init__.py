@@ -10,6 +10,7 @@ from overt._version import __version__
 from overt.cli.dataset import formats_command, info_command, ingest_command
 from overt.cli.scan import scan_command
 from overt.cli.score import score_command
+from overt.cli.train import train_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -31,6 +32,7 @@ cli.add_command(info_command)
 cli.add_command(formats_command)
 cli.add_command(scan_command)
 cli.add_command(score_command)
+cli.add_command(train_group)
 
 
 def main() -> None:

@@ -203,8 +203,9 @@ def train_scan(
         cursor = eng.con.execute(
             f"""
             WITH l AS (
+                -- Only operation labels carry a campaign: controls are dealt out to the folds (see splits).
                 SELECT account_id, bool_or(NOT list_contains($negative, label)) AS positive,
-                       min(campaign) AS campaign
+                       min(campaign) FILTER (WHERE NOT list_contains($negative, label)) AS campaign
                 FROM labels GROUP BY account_id
             ),
             first AS (SELECT account_id, min(epoch(created_at)) AS first_post FROM posts GROUP BY account_id)
