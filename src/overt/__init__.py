@@ -19,4 +19,11 @@ def scan(*args: _typing.Any, **kwargs: _typing.Any) -> Scan:
     return run(*args, **kwargs)
 
 
-__all__ = ["Dataset", "__version__", "build_dataset", "read_dataset", "scan"]
+def score(*args: _typing.Any, **kwargs: _typing.Any) -> dict[str, _typing.Any]:
+    """Signals and explainable scores for a scan folder: :func:`overt.scoring.score_scan` (imported on first use)."""
+    from overt.scoring import score_scan
+
+    return score_scan(*args, **kwargs)
+
+
+__all__ = ["Dataset", "__version__", "build_dataset", "read_dataset", "scan", "score"]

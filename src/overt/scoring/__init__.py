@@ -6,6 +6,7 @@ Adds to the scan folder:
   (:mod:`overt.signals.base`);
 * ``scores.parquet`` and ``cluster_scores.parquet``: scores under the score model, with explanations
   (:mod:`overt.scoring.scores`);
+* ``disarm.parquet``: suggested DISARM techniques per cluster, with their evidence (:mod:`overt.disarm`);
 * a ``scores`` section in ``summary.json``: the model, the signals, counts and timings.
 """
 
@@ -22,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from overt.disarm import DISARM_FILE, tag_clusters
 from overt.engine import DuckDBEngine
 from overt.errors import OvertError
 from overt.scoring.scores import CLUSTER_SCORES, SCORES, features_sql, score_accounts, score_clusters
@@ -99,6 +101,10 @@ def score_scan(
         pq.write_table(cluster_scores, folder / "cluster_scores.parquet")
         timings["scores"] = round(time.perf_counter() - started, 3)
         note("scores")
+        started = time.perf_counter()
+        tags = tag_clusters(folder, signals=account_signals, cluster_signals=cluster_signals, eng=eng)
+        pq.write_table(tags, folder / DISARM_FILE)
+        timings["disarm"] = round(time.perf_counter() - started, 3)
     finally:
         eng.close()
     section = {
@@ -109,6 +115,7 @@ def score_scan(
         "accounts": scores.num_rows,
         "flagged_accounts": int(pc.sum(scores.column("flagged").cast(pa.int64())).as_py() or 0),
         "clusters": cluster_scores.num_rows,
+        "disarm_tags": tags.num_rows,
         "flagged_clusters": int(pc.sum(cluster_scores.column("flagged").cast(pa.int64())).as_py() or 0),
         "timings_seconds": timings,
     }
