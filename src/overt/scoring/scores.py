@@ -102,9 +102,15 @@ def _contribution(feature: str, value: str, weight: float, evidence: str) -> str
     )
 
 
+def _shown(contributions: str) -> str:
+    # Terms under 0.05 log-odds change no score's second decimal: the list keeps them, the sentence does not.
+    return f"list_filter({contributions}, lambda c: abs(c.contribution) >= 0.05)"
+
+
 def _explain(contributions: str) -> str:
+    shown = _shown(contributions)
     return (
-        f"array_to_string(list_transform({contributions}, "
+        f"array_to_string(list_transform({shown}, "
         "lambda c: c.feature || ' ' || printf('%+.1f', c.contribution) || ': ' || c.evidence), '; ')"
     )
 
@@ -169,7 +175,8 @@ def score_accounts(eng: DuckDBEngine, features: str, weights: Weights) -> pa.Tab
         )
         SELECT account_id, handle, cluster, score, score >= {float(weights.threshold)!r} AS flagged, coordination,
                ties, contributions,
-               printf('score %.2f: ', score) || CASE WHEN len(contributions) = 0 THEN 'no coordination and no signal'
+               printf('score %.2f: ', score) || CASE WHEN len({_shown("contributions")}) = 0
+                   THEN 'no coordination and no signal'
                    ELSE {_explain("contributions")} END AS explanation,
                {_quote(weights.name)} AS model
         FROM scored
@@ -211,7 +218,7 @@ def score_clusters(eng: DuckDBEngine, scores: str, cluster_signals: str, weights
                median_member_score, contributions,
                printf('score %.2f: %d accounts, %d flagged on their own; median member score %.2f', score, size,
                       n_flagged, median_member_score)
-               || CASE WHEN len(contributions) = 0 THEN ''
+               || CASE WHEN len({_shown("contributions")}) = 0 THEN ''
                        ELSE '; ' || {_explain("contributions")} END AS explanation,
                {_quote(weights.name)} AS model
         FROM scored ORDER BY score DESC, cluster

@@ -169,6 +169,55 @@ def examples_from(rows: Sequence[dict[str, Any]], negative: Sequence[str]) -> Ex
     )
 
 
+def feature_rows(
+    scan_dir: str | os.PathLike[str],
+    negative: Sequence[str] | None = None,
+    dataset: str | os.PathLike[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Every active account's features in a scored scan; with *negative*, only labelled accounts, with their label
+    (``operation`` or the first negative label), campaign and first post time (epoch seconds)."""
+    from overt.scoring import open_scan
+    from overt.scoring.scores import features_sql
+
+    folder = Path(scan_dir)
+    eng = open_scan(folder, dataset)
+    try:
+        eng.con.execute(
+            "CREATE TEMP TABLE account_signals AS SELECT * FROM read_parquet($p)",
+            {"p": str(folder / "signals.parquet")},
+        )
+        values = ", ".join(feature_value(x) + " AS " + x for x in ACCOUNT_FEATURES)
+        if negative is None:
+            cursor = eng.con.execute(f"SELECT account_id, {values} FROM ({features_sql('account_signals')})")
+        else:
+            if not eng.scalar("SELECT count(*) FROM duckdb_views() WHERE view_name = 'labels'"):
+                raise TrainingError(
+                    f"{folder}: the scan's dataset has no labels (ingest labelled data, e.g. --mapping with label)"
+                )
+            # An account with several labels is an operation account when any of them is not negative; only
+            # operation labels carry a campaign (controls are dealt out to the folds, see splits).
+            cursor = eng.con.execute(
+                f"""
+                WITH f AS ({features_sql("account_signals")}),
+                l AS (
+                    SELECT account_id, bool_or(NOT list_contains($negative, label)) AS positive,
+                           min(campaign) FILTER (WHERE NOT list_contains($negative, label)) AS campaign
+                    FROM labels GROUP BY account_id
+                ),
+                first AS (SELECT account_id, min(epoch(created_at)) AS first_post FROM posts GROUP BY account_id)
+                SELECT f.account_id, CASE WHEN l.positive THEN 'operation' ELSE $negative[1] END AS label,
+                       l.campaign, first.first_post, {values}
+                FROM f JOIN l USING (account_id) JOIN first USING (account_id)
+                ORDER BY f.account_id
+                """,
+                {"negative": list(negative)},
+            )
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        eng.close()
+
+
 def train_scan(
     scan_dir: str | os.PathLike[str],
     *,
@@ -181,45 +230,12 @@ def train_scan(
     dataset: str | os.PathLike[str] | None = None,
 ) -> Weights:
     """Weights fitted to the labels of the scan's dataset (signals are computed first when the scan has none)."""
-    from overt.scoring import open_scan, score_scan
-    from overt.scoring.scores import features_sql
+    from overt.scoring import score_scan
 
     folder = Path(scan_dir)
     if not (folder / "signals.parquet").is_file():
         score_scan(folder, dataset=dataset)
-    eng = open_scan(folder, dataset)
-    try:
-        if not eng.scalar("SELECT count(*) FROM duckdb_views() WHERE view_name = 'labels'"):
-            raise TrainingError(
-                f"{folder}: the scan's dataset has no labels (ingest labelled data, e.g. --mapping with label)"
-            )
-        eng.con.execute(
-            "CREATE TEMP TABLE account_signals AS SELECT * FROM read_parquet($p)",
-            {"p": str(folder / "signals.parquet")},
-        )
-        eng.create("account_features", features_sql("account_signals"))
-        # An account with several labels counts as an operation account when any of them is not negative.
-        params = {"negative": list(negative)}
-        cursor = eng.con.execute(
-            f"""
-            WITH l AS (
-                -- Only operation labels carry a campaign: controls are dealt out to the folds (see splits).
-                SELECT account_id, bool_or(NOT list_contains($negative, label)) AS positive,
-                       min(campaign) FILTER (WHERE NOT list_contains($negative, label)) AS campaign
-                FROM labels GROUP BY account_id
-            ),
-            first AS (SELECT account_id, min(epoch(created_at)) AS first_post FROM posts GROUP BY account_id)
-            SELECT f.account_id, CASE WHEN l.positive THEN 'operation' ELSE $negative[1] END AS label, l.campaign,
-                   first.first_post, {", ".join(feature_value(x) + " AS " + x for x in ACCOUNT_FEATURES)}
-            FROM account_features f JOIN l USING (account_id) JOIN first USING (account_id)
-            ORDER BY f.account_id
-            """,
-            params,
-        )
-        columns = [d[0] for d in cursor.description]
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        eng.close()
+    rows = feature_rows(folder, negative, dataset)
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     return fit(
         examples_from(rows, negative),

@@ -12,8 +12,9 @@ Built-in account weights (every feature is in [0, 1]):
 feature            weight  why
 =================  ======  =====================================================================================
 intercept          -4.0    most accounts in any dataset are not part of an operation (a prior of about 2%)
-coordination       +4.5    co-action beyond chance with several partners is the core evidence; alone it lifts an
-                           account to about 0.6, so one more sign is needed to pass 0.8
+coordination       +5.0    co-action beyond chance is the core evidence: two significant ties (two partners, or
+                           one partner in two traces; coordination 0.86) pass 0.5 on their own, one tie (0.63)
+                           does not; coordination alone stays below 0.75, so a higher score needs another sign
 state_media        +2.0    a large share of links and reposts to state-controlled media
 content            +2.0    the trained text model (only when one is given)
 working_hours      +1.5    an office schedule on a distant capital's clock, or one that contradicts the location
@@ -127,7 +128,7 @@ BUILT_IN = Weights(
     name="built-in",
     intercept=-4.0,
     features={
-        "coordination": 4.5,
+        "coordination": 5.0,
         "state_media": 2.0,
         "content": 2.0,
         "working_hours": 1.5,

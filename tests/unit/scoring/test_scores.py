@@ -65,10 +65,13 @@ def test_explanation_adds_up_to_the_score(ring_scan: Path) -> None:
         and "2 significant ties with 2 accounts (co_repost)" in (ring1["explanation"])
     )
     assert ring1["flagged"] and ring1["cluster"] is not None
-    # Coordination alone (two ties) stays below the threshold; state media alone (org3) too.
-    assert not rows["ring2"]["flagged"] and not rows["org3"]["flagged"]
+    # Two significant ties suffice on their own (0.86 x 5.0 - 4.0 > 0); a state-media share alone does not.
+    assert rows["ring2"]["flagged"] and rows["ring2"]["score"] == pytest.approx(
+        sigmoid(-4.0 + 5.0 * (1 - math.exp(-2)))
+    )
+    assert not rows["org3"]["flagged"] and rows["org3"]["score"] == pytest.approx(sigmoid(-4.0 + 2.0))
     assert rows["org7"]["explanation"] == f"score {sigmoid(BUILT_IN.intercept):.2f}: no coordination and no signal"
-    assert section["flagged_accounts"] == 1
+    assert section["flagged_accounts"] == 3
     summary = json.loads((ring_scan / "summary.json").read_text())
     assert summary["scores"]["model"] == "built-in" and summary["scores"]["signals"] == ["state_media"]
 
@@ -79,7 +82,7 @@ def test_cluster_score_starts_from_the_members(ring_scan: Path) -> None:
     members = [r["score"] for r in read(ring_scan / "scores.parquet") if r["cluster"] == cluster["cluster"]]
     assert cluster["size"] == 3 and cluster["median_member_score"] == pytest.approx(float(np.median(members)))
     assert cluster["score"] == pytest.approx(cluster["median_member_score"])  # no cluster signal
-    assert cluster["n_flagged"] == 0 and "3 accounts" in cluster["explanation"]
+    assert cluster["n_flagged"] == 3 and cluster["flagged"] and "3 accounts, 3 flagged" in cluster["explanation"]
 
 
 def test_a_trained_model_file_round_trips_and_bad_files_are_named(tmp_path: Path) -> None:
