@@ -21,8 +21,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from overt.engine import DuckDBEngine
 from overt.coordination.similarity import CoRepostSimilarity, HashtagSequence, TimeSync
+from overt.engine import DuckDBEngine
 
 
 def planted(path: Path) -> dict[str, str]:

@@ -21,6 +21,13 @@ def test_scan_reference_is_generated_from_the_schema():
     assert (DOCS / "reference" / "scan.md").read_text(encoding="utf-8") == scan_markdown()
 
 
+def test_scores_reference_is_generated():
+    from overt.scoring.reference import render_markdown as scores_markdown
+
+    page = (DOCS / "reference" / "scores.md").read_text(encoding="utf-8")
+    assert page == scores_markdown(), "regenerate with: python -m overt.scoring.reference > docs/reference/scores.md"
+
+
 def test_dataset_reference_is_generated_from_the_schema():
     page = (DOCS / "reference" / "dataset.md").read_text(encoding="utf-8")
     assert page == render_markdown(), "regenerate with: python -m overt.model.schema > docs/reference/dataset.md"
@@ -45,10 +52,15 @@ def test_every_command_has_help_and_is_in_the_user_guide(name, command):
     assert f"overt {name}" in (DOCS / "user-guide.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("command", ["ingest", "scan"])
+@pytest.mark.parametrize("command", ["ingest", "scan", "score", "eval", "train scores"])
 def test_every_option_is_in_the_user_guide(command):
     guide = (DOCS / "user-guide.md").read_text(encoding="utf-8")
-    for param in cli.commands[command].params:
+    found: click.Command = cli
+    for part in command.split():
+        assert isinstance(found, click.Group)
+        found = found.commands[part]
+    assert f"overt {command}" in guide
+    for param in found.params:
         if isinstance(param, click.Option):
             assert param.opts[0] in guide, param.opts[0]
 

@@ -21,8 +21,8 @@ import pyarrow.compute as pc
 import scipy.sparse
 import scipy.sparse.linalg
 
-from overt.engine import local_connection, materialise
 from overt.coordination.schema import CLUSTER_STATS, CLUSTERS, NETWORK
+from overt.engine import local_connection, materialise
 
 _FUSE_COLUMNS = ("detector", "account_a", "account_b", "weight", "n_shared_items", "first_at", "last_at", "q_value")
 _TOP_ITEMS = 5

@@ -40,12 +40,12 @@ from overt.coordination.detectors import (
     FastRepost,
     Windowed,
 )
-from overt.engine import DuckDBEngine
 from overt.coordination.export import write_gexf, write_graphml
 from overt.coordination.profiles import PROFILES, cnt, coornet, coortweet
 from overt.coordination.schema import CLUSTERS, EDGES, EVIDENCE, NETWORK, seconds_to_timestamps
 from overt.coordination.similarity import Similarity
 from overt.dataset import Dataset, read_dataset
+from overt.engine import DuckDBEngine
 from overt.errors import OvertError
 
 #: What ``--window auto`` means: CooRnet's estimate_coord_interval over each detector's actions.

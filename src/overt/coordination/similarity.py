@@ -71,8 +71,8 @@ import scipy.sparse as sp
 
 from overt.coordination import significance
 from overt.coordination.detectors import AT, Detector, register
-from overt.engine import DuckDBEngine
 from overt.coordination.schema import EDGES, seconds_to_timestamps
+from overt.engine import DuckDBEngine
 
 #: Upper bound on the entries of one block of the similarity product (rows × accounts); a fully dense block
 #: of this size takes about 100 MB (value and column index), whatever the number of accounts.

@@ -12,9 +12,9 @@ import pytest
 from overt import build_dataset
 from overt.coordination import cooccurrence, near_duplicate
 from overt.coordination.detectors import DETECTORS, CoAction
-from overt.engine import transpile
 from overt.coordination.scan import ScanError, scan
 from overt.coordination.significance import benjamini_hochberg, poisson_tail
+from overt.engine import transpile
 
 HEADER = ["message_id", "user_id", "username", "repost_id", "reply_id", "message", "timestamp", "urls"]
 

@@ -13,9 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from overt.coordination.detectors import DETECTORS
-from overt.engine import DuckDBEngine
 from overt.coordination.schema import EDGES
 from overt.coordination.similarity import CoRepostSimilarity, HashtagSequence, TimeSync
+from overt.engine import DuckDBEngine
 from overt.model.schema import ACCOUNTS, POSTS
 
 START = datetime(2024, 3, 4, tzinfo=UTC)

@@ -69,9 +69,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
         if clusters is not None:
             eng.register(
                 "clusters",
-                pa.table(
-                    {"cluster": pa.array(list(clusters.values()), pa.int64()), "account_id": list(clusters)}
-                ),
+                pa.table({"cluster": pa.array(list(clusters.values()), pa.int64()), "account_id": list(clusters)}),
             )
         made.append(eng)
         return eng

@@ -43,8 +43,8 @@ from overt.coordination.schema import profile_edges, seconds_to_timestamps
 from overt.errors import OvertError
 
 if TYPE_CHECKING:
-    from overt.engine import DuckDBEngine
     from overt.coordination.scan import Progress
+    from overt.engine import DuckDBEngine
 
 #: overt detector -> the toolkit's network name.
 NETWORKS = {

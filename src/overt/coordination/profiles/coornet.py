@@ -43,8 +43,8 @@ from overt.ingest.csvsource import ident, sql_str
 from overt.ingest.normalise import normalise_url
 
 if TYPE_CHECKING:
-    from overt.engine import DuckDBEngine
     from overt.coordination.scan import Progress
+    from overt.engine import DuckDBEngine
 
 #: Columns the functions here read.
 SHARES_COLUMNS = ("url", "account", "share_id", "shared_at")

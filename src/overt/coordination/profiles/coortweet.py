@@ -47,8 +47,8 @@ from overt.errors import OvertError
 from overt.ingest.csvsource import ident
 
 if TYPE_CHECKING:
-    from overt.engine import DuckDBEngine
     from overt.coordination.scan import Progress
+    from overt.engine import DuckDBEngine
 
 #: Columns :func:`detect_groups` reads: CooRTweet's input layout.
 SHARES_COLUMNS = ("object_id", "account_id", "content_id", "timestamp_share")
