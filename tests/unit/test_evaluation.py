@@ -41,7 +41,7 @@ def test_mean_sd() -> None:
 
 
 def test_missing_inputs_are_named(tmp_path: Path) -> None:
-    with pytest.raises(OvertError, match="ira_538_by_author/ira_tweets_2016-09_2016-11.csv.gz"):
+    with pytest.raises(OvertError, match=r"ira_538_by_author/ira_tweets_2016-09_2016-11\.csv\.gz"):
         run(Paths(tmp_path / "nodata", tmp_path / "nomappings", tmp_path / "work"), ["coverage"])
     with pytest.raises(ValueError, match="unknown protocol"):
         run(Paths(tmp_path, tmp_path, tmp_path), ["nope"])
