@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 
-from overt.signals.base import SIGNALS, Signal, details
+from overt.signals.base import SIGNALS, Signal, account_row
 from overt.signals.language_mismatch import pct, ramp
 
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ class Automation(Signal):
             n, median_gap, mean_gap, sd_gap, all_seconds, _ = base[account_id]
             if n < self.min_posts:
                 rows.append(
-                    _out(self.name, account_id, None, None, f"only {n} posts (needs {self.min_posts})", {"posts": n})
+                    account_row(self.name, account_id, None, None, f"only {n} posts (needs {self.min_posts})", posts=n)
                 )
                 continue
             rows.append(
@@ -351,7 +351,7 @@ class Automation(Signal):
         if not phrases and components[best] == 0:
             evidence += f"; no sign of automation in {n} posts"
         value = None if cv is None else round(cv, 4)
-        return _out(self.name, account_id, round(components[best], 4), value, evidence, info)
+        return account_row(self.name, account_id, round(components[best], 4), value, evidence, **info)
 
 
 def _clock(
@@ -385,16 +385,3 @@ def _duration(seconds: float) -> str:
         if seconds >= size and (seconds % size == 0 or seconds >= 10 * size):
             return f"{seconds / size:.0f} {unit}"
     return f"{seconds:.0f} s" if math.isclose(seconds, round(seconds)) else f"{seconds:.1f} s"
-
-
-def _out(
-    name: str, account_id: str, score: float | None, value: float | None, evidence: str, info: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "signal": name,
-        "account_id": account_id,
-        "score": score,
-        "value": value,
-        "evidence": evidence,
-        "details": details(**info),
-    }

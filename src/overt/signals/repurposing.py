@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 
-from overt.signals.base import SIGNALS, Signal, details
+from overt.signals.base import SIGNALS, Signal, account_row
 from overt.signals.language_mismatch import lang_mix, lang_table, ramp
 
 if TYPE_CHECKING:
@@ -370,13 +370,15 @@ class Repurposing(Signal):
         info["components"] = {k: round(v, 4) for k, v in components.items()}
         if not components:
             info["component"] = None
-            return _out(self.name, account_id, None, None, "; ".join(phrases), info)
+            return account_row(self.name, account_id, None, None, "; ".join(phrases), **info)
         best = max(components, key=lambda k: (components[k], k))
         info["component"] = best if components[best] > 0 else None
         value = values[best] if components[best] > 0 else longest / _DAY
         if best == "aged" and components["aged"] > 0:
             phrases.reverse()
-        return _out(self.name, account_id, round(components[best], 4), round(value, 1), "; ".join(phrases), info)
+        return account_row(
+            self.name, account_id, round(components[best], 4), round(value, 1), "; ".join(phrases), **info
+        )
 
 
 def _terms(source: str, keys: str) -> str:
@@ -416,16 +418,3 @@ def _side(langs: dict[str, float], top: list[str], posts: int) -> str:
     if top:
         parts.append(" ".join(top))
     return ", ".join(parts) + f" ({posts} posts)"
-
-
-def _out(
-    name: str, account_id: str, score: float | None, value: float | None, evidence: str, info: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "signal": name,
-        "account_id": account_id,
-        "score": score,
-        "value": value,
-        "evidence": evidence,
-        "details": details(**info),
-    }

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from overt.signals import gazetteer
-from overt.signals.base import CLUSTER_SIGNALS, SIGNALS, Signal, details, has_clusters
+from overt.signals.base import CLUSTER_SIGNALS, SIGNALS, Signal, account_row, details, has_clusters
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -280,27 +280,26 @@ class WorkingHours(Signal):
             enough.append(reason is None)
             if reason is not None:
                 rows.append(
-                    {
-                        "signal": self.name,
-                        "account_id": row["account_id"],
-                        "score": None,
-                        "value": None,
-                        "evidence": reason,
-                        "details": details(
-                            n_posts=row["n_posts"], active_days=row["active_days"], span_days=round(row["span_days"], 2)
-                        ),
-                    }
+                    account_row(
+                        self.name,
+                        row["account_id"],
+                        None,
+                        None,
+                        reason,
+                        n_posts=row["n_posts"],
+                        active_days=row["active_days"],
+                        span_days=round(row["span_days"], 2),
+                    )
                 )
         places = _Places()
         for chunk in _chunks(eng, stats.filter(pa.array(enough, pa.bool_()))):
             fit = self.fit(chunk.shares(), chunk.active_hours)
-            for i, account in enumerate(chunk.ids):
-                row, _ = self._account_row(fit, i, chunk, places)
-                rows.append({"signal": self.name, "account_id": account, **row})
+            for i in range(len(chunk.ids)):
+                rows.append(self._account_row(fit, i, chunk, places)[0])
         return pa.Table.from_pylist(rows, schema=SIGNALS)
 
     def _account_row(self, fit: Fit, i: int, chunk: _Chunk, places: _Places) -> tuple[dict[str, Any], str]:
-        """The score, value, evidence and details of account *i* of *chunk*, and its location status."""
+        """The :data:`SIGNALS` row of account *i* of *chunk*, and its location status."""
         offset, confidence = float(fit.offset[i]), float(fit.confidence[i])
         office, weekend, work = float(fit.office[i]), float(fit.weekend[i]), float(fit.work[i])
         text = chunk.location[i]
@@ -317,23 +316,23 @@ class WorkingHours(Signal):
         if work == 0:
             evidence += ": not a working week"
         evidence += "; " + _location_text(status, text, place, location_offsets, far)
-        return {
-            "score": round(work * factor * confidence, 4),
-            "value": round(office, 4),
-            "evidence": evidence,
-            "details": details(
-                offset=offset,
-                confidence=round(confidence, 4),
-                office_share=round(office, 4),
-                weekend_share=round(weekend, 4),
-                work=round(work, 4),
-                n_posts=int(chunk.n_posts[i]),
-                active_hours=int(chunk.active_hours[i]),
-                location=place.name if place else None,
-                location_offsets=list(location_offsets),
-                location_status=status,
-            ),
-        }, status
+        return account_row(
+            self.name,
+            chunk.ids[i],
+            round(work * factor * confidence, 4),
+            round(office, 4),
+            evidence,
+            offset=offset,
+            confidence=round(confidence, 4),
+            office_share=round(office, 4),
+            weekend_share=round(weekend, 4),
+            work=round(work, 4),
+            n_posts=int(chunk.n_posts[i]),
+            active_hours=int(chunk.active_hours[i]),
+            location=place.name if place else None,
+            location_offsets=list(location_offsets),
+            location_status=status,
+        ), status
 
     def _location_status(
         self,

