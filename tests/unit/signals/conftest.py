@@ -77,3 +77,31 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     yield build
     for eng in made:
         eng.close()
+
+
+MAPPINGS = Path(__file__).resolve().parents[3] / "examples" / "mappings"
+
+
+@pytest.fixture
+def trolls(tmp_path: Path) -> Iterator[Callable[[str], DuckDBEngine]]:
+    """An engine over one file of ../shared/data/state_trolls_cch (``ru``, ``iran`` or ``vz``), ingested with the
+    repository's mapping; skips when the shared data is absent."""
+    from overt import build_dataset
+
+    folder = Path(__file__).resolve().parents[4] / "shared" / "data" / "state_trolls_cch"
+    if not folder.is_dir():
+        pytest.skip("../shared/data is not present")
+    made: list[DuckDBEngine] = []
+    files = {"ru": "russian_unseen", "iran": "iranian_unseen", "vz": "vz_unseen"}
+
+    def build(campaign: str) -> DuckDBEngine:
+        out = tmp_path / f"trolls-{campaign}"
+        build_dataset([folder / f"{files[campaign]}.csv.gz"], out, mapping=MAPPINGS / f"state-trolls-{campaign}.toml")
+        eng = DuckDBEngine(threads=1)
+        eng.attach_dataset(out)
+        made.append(eng)
+        return eng
+
+    yield build
+    for eng in made:
+        eng.close()

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import math
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from overt.engine import DuckDBEngine, transpile
+from overt.engine import transpile
 from overt.signals import make_signal
 from overt.signals.base import CLUSTER_SIGNALS, SIGNALS
 from overt.signals.creation_burst import CreationBurst, _span_chance
@@ -172,27 +171,8 @@ def test_sql_transpiles_to_spark() -> None:
 
 
 @pytest.mark.real_data
-def test_ira_batch_in_the_state_troll_sample(shared_data: Path, tmp_path: Path) -> None:
-    from overt import build_dataset
-
-    mapping = tmp_path / "cch.toml"
-    mapping.write_text(
-        """
-[input]
-platform = "twitter"
-[columns]
-post_id = "tweetid"
-account_id = "user_screen_name"
-created_at = "tweet_time"
-account_created_at = "account_creation_date"
-[time]
-created_at = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-account_created_at = ["%Y-%m-%d", "%a %b %d %H:%M:%S %z %Y", "iso"]
-"""
-    )
-    build_dataset([shared_data / "state_trolls_cch" / "russian_unseen.csv.gz"], tmp_path / "ds", mapping=mapping)
-    eng = DuckDBEngine(threads=1)
-    eng.attach_dataset(tmp_path / "ds")
+def test_ira_batch_in_the_state_troll_sample(trolls: Any) -> None:
+    eng = trolls("ru")
     rows = by_id(CreationBurst().accounts(eng))
     # IRA accounts registered on 29-30 May 2014 (OnlineMemphis, Politweecs, ...).
     assert rows["OnlineMemphis"]["details"]["created"] == "2014-05-29"

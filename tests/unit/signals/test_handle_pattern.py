@@ -171,27 +171,8 @@ def test_registered_validated_and_portable() -> None:
 
 
 @pytest.mark.real_data
-def test_hashed_archive_handles_are_not_assessed(shared_data: Any, tmp_path: Any) -> None:
-    from overt import build_dataset
-    from overt.engine import DuckDBEngine
-
-    mapping = tmp_path / "cch.toml"
-    mapping.write_text(
-        """
-[input]
-platform = "twitter"
-[columns]
-post_id = "tweetid"
-account_id = "user_screen_name"
-handle = "user_screen_name"
-created_at = "tweet_time"
-[time]
-created_at = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-"""
-    )
-    build_dataset([shared_data / "state_trolls_cch" / "russian_unseen.csv.gz"], tmp_path / "ds", mapping=mapping)
-    eng = DuckDBEngine(threads=1)
-    eng.attach_dataset(tmp_path / "ds")
+def test_hashed_archive_handles_are_not_assessed(trolls: Any) -> None:
+    eng = trolls("ru")
     rows = by_id(HandlePattern().accounts(eng))
     hashed = [r for r in rows.values() if r["score"] is None]
     # Twitter's release hashed the handles of IRA accounts with fewer than 5,000 followers (SHA-256, 64 hex).

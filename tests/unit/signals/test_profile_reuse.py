@@ -156,27 +156,8 @@ def test_registered_validated_and_portable() -> None:
 
 
 @pytest.mark.real_data
-def test_iranian_accounts_sharing_a_bio(shared_data: Any, tmp_path: Any) -> None:
-    from overt import build_dataset
-    from overt.engine import DuckDBEngine
-
-    mapping = tmp_path / "cch.toml"
-    mapping.write_text(
-        """
-[input]
-platform = "twitter"
-[columns]
-post_id = "tweetid"
-account_id = "user_screen_name"
-created_at = "tweet_time"
-description = "user_profile_description"
-[time]
-created_at = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-"""
-    )
-    build_dataset([shared_data / "state_trolls_cch" / "iranian_unseen.csv.gz"], tmp_path / "ds", mapping=mapping)
-    eng = DuckDBEngine(threads=1)
-    eng.attach_dataset(tmp_path / "ds")
+def test_iranian_accounts_sharing_a_bio(trolls: Any) -> None:
+    eng = trolls("iran")
     rows = by_id(ProfileReuse().accounts(eng))
     # Iranian IO accounts with one bio ("As an independent news media ..."); the verified controls share none.
     copied = [r for r in rows.values() if "As an independent news media" in r["evidence"]]
