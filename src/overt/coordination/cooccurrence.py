@@ -72,6 +72,8 @@ def edges(pair_table: str, *, examples: int = 5) -> str:
     more than once; ``n_shared_items`` counts the distinct items; ``a_first``/``b_first`` count the items
     each side acted on first; ``items`` holds the first *examples* shared items in time.
     """
+    # Every step is a plain GROUP BY, DISTINCT or window, which DuckDB spills to disk under its memory limit;
+    # count(DISTINCT) and ordered list aggregates over all pairs did not (10M posts ran out of memory at 4 GB).
     return f"""
         WITH per_item AS (
             SELECT account_a, account_b, item, min(a_at) AS fa, min(b_at) AS fb, count(*) AS n_pairs,
@@ -82,21 +84,31 @@ def edges(pair_table: str, *, examples: int = 5) -> str:
             SELECT *, row_number() OVER (PARTITION BY account_a, account_b ORDER BY first_at, item) AS k
             FROM per_item
         ),
-        posts AS (
-            SELECT account_a, account_b,
-                   least(count(DISTINCT a_post_id), count(DISTINCT b_post_id)) AS weight
-            FROM {pair_table} GROUP BY account_a, account_b
+        a_posts AS (
+            SELECT account_a, account_b, count(*) AS n
+            FROM (SELECT DISTINCT account_a, account_b, a_post_id FROM {pair_table}) d GROUP BY account_a, account_b
+        ),
+        b_posts AS (
+            SELECT account_a, account_b, count(*) AS n
+            FROM (SELECT DISTINCT account_a, account_b, b_post_id FROM {pair_table}) d GROUP BY account_a, account_b
+        ),
+        stats AS (
+            SELECT account_a, account_b, count(*) AS n_shared_items, sum(n_pairs) AS n_pairs,
+                   min(first_at) AS first_at, max(last_at) AS last_at,
+                   sum(CASE WHEN fa < fb THEN 1 ELSE 0 END) AS a_first,
+                   sum(CASE WHEN fb < fa THEN 1 ELSE 0 END) AS b_first
+            FROM ranked GROUP BY account_a, account_b
+        ),
+        examples AS (
+            SELECT account_a, account_b, array_agg(item ORDER BY k) AS items
+            FROM ranked WHERE k <= {int(examples)} GROUP BY account_a, account_b
         )
-        SELECT r.account_a, r.account_b, any_value(p.weight) AS weight,
-               count(*) AS n_shared_items,
-               sum(n_pairs) AS n_pairs,
-               min(first_at) AS first_at,
-               max(last_at) AS last_at,
-               sum(CASE WHEN fa < fb THEN 1 ELSE 0 END) AS a_first,
-               sum(CASE WHEN fb < fa THEN 1 ELSE 0 END) AS b_first,
-               array_agg(item ORDER BY k) FILTER (WHERE k <= {int(examples)}) AS items
-        FROM ranked r JOIN posts p ON p.account_a = r.account_a AND p.account_b = r.account_b
-        GROUP BY r.account_a, r.account_b
+        SELECT s.account_a, s.account_b, least(pa.n, pb.n) AS weight, s.n_shared_items, s.n_pairs, s.first_at,
+               s.last_at, s.a_first, s.b_first, e.items
+        FROM stats s
+        JOIN a_posts pa ON pa.account_a = s.account_a AND pa.account_b = s.account_b
+        JOIN b_posts pb ON pb.account_a = s.account_a AND pb.account_b = s.account_b
+        JOIN examples e ON e.account_a = s.account_a AND e.account_b = s.account_b
     """
 
 
