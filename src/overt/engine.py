@@ -37,7 +37,8 @@ class DuckDBEngine:
     Parameters
     ----------
     memory_limit:
-        DuckDB's memory limit; larger intermediate results spill to *temp_directory*.
+        DuckDB's memory limit (default: DuckDB's own, 80% of RAM); larger intermediate results spill to
+        *temp_directory*.
     threads:
         Worker threads (default: DuckDB's choice, all cores).
     temp_directory:
@@ -50,13 +51,14 @@ class DuckDBEngine:
     def __init__(
         self,
         *,
-        memory_limit: str = "4GB",
+        memory_limit: str | None = None,
         threads: int | None = None,
         temp_directory: str | os.PathLike[str] | None = None,
     ) -> None:
         self.con = duckdb.connect()
         _session(self.con)
-        self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        if memory_limit is not None:
+            self.con.execute(f"SET memory_limit = '{_quote(memory_limit)}'")
         # Nothing a detector materialises depends on row order (outputs are sorted when written), and keeping
         # insertion order costs parallelism.
         self.con.execute("SET preserve_insertion_order = false")

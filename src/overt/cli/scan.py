@@ -130,7 +130,10 @@ def _names(value: str | None) -> list[str] | None:
     help="Drop fused edges lighter than this (each trace adds at most 1) before clustering.",
 )
 @click.option("--seed", default=42, show_default=True, type=int, help="Leiden seed.")
-@click.option("--memory-limit", default="4GB", show_default=True, help="DuckDB memory limit; more spills to disk.")
+@click.option(
+    "--memory-limit",
+    help="DuckDB memory limit, e.g. 4GB (default: DuckDB's, 80% of RAM); larger intermediate results spill to disk.",
+)
 @click.option(
     "--scores/--no-scores",
     default=None,
@@ -164,7 +167,7 @@ def scan_command(
     prune_quantile: float,
     min_fused_weight: float,
     seed: int,
-    memory_limit: str,
+    memory_limit: str | None,
     scores: bool | None,
     model: Path | None,
     signals: str | None,

@@ -23,6 +23,7 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any, Protocol
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -142,7 +143,7 @@ def scan(
     prune_quantile: float = 0.0,
     min_fused_weight: float = 0.0,
     seed: int = 42,
-    memory_limit: str = "4GB",
+    memory_limit: str | None = None,
     workers: int | None = None,
     overwrite: bool = False,
     progress: Progress | None = None,
@@ -219,6 +220,12 @@ def scan(
             cur = eng.cursor()
             try:
                 table, info = _run_one(cur, det, tmp, profile, alpha, (auto_q, auto_p) if auto else None, progress)
+            except duckdb.OutOfMemoryException as exc:
+                limit = eng.scalar("SELECT current_setting('memory_limit')")
+                raise ScanError(
+                    f"{det.name} ran out of memory (DuckDB memory limit {limit}; detectors run two at a time): "
+                    "raise --memory-limit, or scan with fewer --detectors at once"
+                ) from exc
             finally:
                 cur.close()
             return table, info, round(time.perf_counter() - t0, 3)
