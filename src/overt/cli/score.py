@@ -51,25 +51,36 @@ def run_scores(scan_dir: Path, model: Path | None, signals: list[Any], dataset: 
 
 
 def print_scores(scan_dir: Path, section: dict[str, Any]) -> None:
-    """The flagged clusters, best first, with their explanations."""
+    """The flagged clusters, best first: traces, suggested DISARM techniques and the cluster's explanation."""
     import duckdb
 
-    console = Console()
-    rows = (
-        duckdb.connect()
-        .execute(
-            "SELECT cluster, size, score, explanation FROM read_parquet($p) WHERE flagged ORDER BY score DESC LIMIT 10",
-            {"p": str(scan_dir / "cluster_scores.parquet")},
+    con = duckdb.connect()
+    paths = {name: str(scan_dir / f"{name}.parquet") for name in ("cluster_scores", "cluster_stats", "disarm")}
+    rows = con.execute(
+        """
+        WITH tags AS (
+            SELECT cluster, string_agg(technique_id, ' ' ORDER BY technique_id) AS techniques
+            FROM read_parquet($disarm) GROUP BY cluster
         )
-        .fetchall()
+        SELECT s.cluster, s.size, s.score, array_to_string(st.traces, ', '), coalesce(t.techniques, ''), s.explanation
+        FROM read_parquet($cluster_scores) s
+        LEFT JOIN read_parquet($cluster_stats) st USING (cluster) LEFT JOIN tags t USING (cluster)
+        WHERE s.flagged ORDER BY s.score DESC, s.cluster LIMIT 10
+        """,
+        paths,
+    ).fetchall()
+    table = Table(
+        "cluster", "accounts", "score", "traces", "DISARM", "why", title=f"Flagged clusters (model {section['model']})"
     )
-    table = Table("cluster", "accounts", "score", "why", title=f"Flagged clusters (model {section['model']})")
-    for cluster, size, score, why in rows:
-        table.add_row(str(cluster), f"{size:,}", f"{score:.2f}", why)
+    for cluster, size, score, traces, techniques, why in rows:
+        table.add_row(str(cluster), f"{size:,}", f"{score:.2f}", traces, techniques, why)
+    console = Console()
     console.print(table)
     console.print(
         f"{section['flagged_accounts']:,} of {section['accounts']:,} accounts and {section['flagged_clusters']:,} of "
-        f"{section['clusters']:,} clusters flagged (threshold {section['threshold']}); see scores.parquet"
+        f"{section['clusters']:,} clusters flagged (threshold {section['threshold']}); {section['disarm_tags']:,} "
+        "suggested DISARM techniques. Every account's reasons: scores.parquet (explanation); the techniques' "
+        "evidence: disarm.parquet"
     )
 
 
