@@ -215,13 +215,15 @@ def scan(
         for det in dets:
             progress.start(det.name, 4)
 
+        # Read once here: after running out, a thread must not query the connection another thread may hold.
+        limit = eng.scalar("SELECT current_setting('memory_limit')")
+
         def run(det: Detector) -> tuple[pa.Table, dict[str, Any], float]:
             t0 = time.perf_counter()
             cur = eng.cursor()
             try:
                 table, info = _run_one(cur, det, tmp, profile, alpha, (auto_q, auto_p) if auto else None, progress)
             except duckdb.OutOfMemoryException as exc:
-                limit = eng.scalar("SELECT current_setting('memory_limit')")
                 raise ScanError(
                     f"{det.name} ran out of memory (DuckDB memory limit {limit}; detectors run two at a time): "
                     "raise --memory-limit, or scan with fewer --detectors at once"
@@ -276,9 +278,11 @@ def scan(
             "min_fused_weight": min_fused_weight,
         }
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
-    except BaseException:
+    except BaseException as exc:
         eng.close()
         shutil.rmtree(tmp, ignore_errors=True)  # a failed scan leaves nothing half-written
+        if isinstance(exc, duckdb.OutOfMemoryException):  # outside a detector: the network stage, say
+            raise ScanError(f"the scan ran out of memory: raise --memory-limit ({exc})") from exc
         raise
     eng.close()
     shutil.rmtree(tmp / "spill", ignore_errors=True)

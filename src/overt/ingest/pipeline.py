@@ -357,6 +357,7 @@ def _normalise_sql(item: _Input) -> str:
         _ts AS created_at,
         text,
         {nonblank("lang")} AS lang,
+        {nonblank("client")} AS client,
         CASE WHEN _ent = 'post' THEN _kind END AS kind,
         urls,  -- the lists as the reader gave them, until posts are written (see _normalise_lists)
         hashtags,

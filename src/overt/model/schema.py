@@ -74,6 +74,11 @@ POSTS = Table(
         ),
         Column("text", _STR, "Text of the post; for reposts the reposted text when the source gives it."),
         Column("lang", _STR, "Language of the post as the source states it (BCP 47 code or the source's name)."),
+        Column(
+            "client",
+            _STR,
+            "App or client the post was made with, as the source names it (e.g. `Twitter Web App`, `dlvr.it`).",
+        ),
         Column("kind", _STR, "One of `post`, `repost`, `reply`, `quote`.", True),
         Column("repost_of_post_id", _STR, "For a repost: the id of the reposted post."),
         Column("repost_of_account_id", _STR, "For a repost: the account that wrote the reposted post."),

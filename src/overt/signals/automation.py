@@ -1,9 +1,9 @@
-"""``automation``: accounts whose timing looks scheduled or machine-driven.
+"""``automation``: accounts whose timing looks scheduled or machine-driven, or whose posts come from automation apps.
 
 Operations run schedulers and bots next to hand-run personas: posts every 300 seconds to the second, posts at
-second :00, dozens of posts within a minute, hundreds a day around the clock. Automated is not covert: news
-feeds, weather bots and social-media schedulers automate openly. The score measures automation only; read it
-with coordination and the other signals.
+second :00, dozens of posts within a minute, hundreds a day around the clock, posts made through feed and
+trigger services. Automated is not covert: news feeds, weather bots and social-media schedulers automate openly.
+The score measures automation only; read it with coordination and the other signals.
 """
 
 from __future__ import annotations
@@ -26,6 +26,48 @@ PERIODS = (60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 14400, 21600, 
 _MAX_CHANCE = 1 / 3
 #: Bursts count fully from this many on (fewer: in proportion).
 _REPEATED_BURSTS = 3
+
+#: Clients (``posts.client``) whose purpose is posting without a person at the keyboard: feed-to-post services
+#: (twitterfeed, dlvr.it, Paper.li), trigger services (IFTTT, Zapier, Integromat) and bot hosts (twittbot.net,
+#: Cheap Bots Done Quick!, RoundTeam's auto-retweets). Keys are lower case without a trailing period.
+AUTOMATION_CLIENTS = frozenset(
+    {
+        "twitterfeed",
+        "dlvr.it",
+        "paper.li",
+        "ifttt",
+        "zapier",
+        "zapier.com",
+        "integromat",
+        "twittbot.net",
+        "cheap bots, done quick!",
+        "roundteam",
+    }
+)
+#: Clients whose purpose is scheduled posting: a person or team writes, the tool posts at a set time. These are
+#: the publishing suites of brands, newsrooms and campaigns (Buffer, Hootsuite, SocialFlow, Sprout Social,
+#: Sprinklr, ...) and the ads composer, so they count half (see the ``client`` component).
+SCHEDULING_CLIENTS = frozenset(
+    {
+        "buffer",
+        "hootsuite",
+        "hootsuite inc",
+        "socialflow",
+        "sprout social",
+        "sprinklr",
+        "hypefury",
+        "coschedule",
+        "later",
+        "crowdfire app",
+        "hubspot",
+        "socialdog for twitter",
+        "twitter for advertisers",
+        "twitter for advertisers (legacy)",
+    }
+)
+#: The client component: share of posts via listed services where it starts (0), and where it reaches 1.
+_CLIENT_FROM, _CLIENT_FULL = 0.1, 0.6
+_KINDS = ("automation", "scheduling")
 
 
 @dataclass(kw_only=True)
@@ -51,10 +93,14 @@ class Automation(Signal):
       hours with posts, ramped from 18 (0) to 23 (1): a person who sleeps six hours posts in at most 18 hours of a
       day, wherever the UTC day boundary falls in their night. Needs ``min_days`` busy days.
 
-    Client names (the app a post was made with, "twitterfeed", "dlvr.it", ...), the classic automation tell, are
-    not in the canonical model: ``posts`` has no client column. Adding ``posts.client`` (the source's client or
-    app name, as given) to :mod:`overt.model.schema`, filled by the readers that have it (Twitter v1 ``source``,
-    the IO archives' ``tweet_client_name``), would let this signal name automation clients.
+    - **client**: the share of the account's posts with a named client (``posts.client``) that were made with an
+      automation service (:data:`AUTOMATION_CLIENTS`: feed, trigger and bot-hosting services), ramped from 10%
+      (0) to 60% (1); scheduling services (:data:`SCHEDULING_CLIENTS`: Buffer, Hootsuite, SocialFlow, the ads
+      composer, ...) count with automation services at half weight, ``max(ramp(auto), 0.5 * ramp(auto +
+      scheduled))``, because a person still writes what they post. Names are compared in lower case without a
+      trailing period (``Hootsuite Inc.``); ordinary apps (Twitter Web App, Twitter for iPhone/Android, TweetDeck,
+      Instagram cross-posts) are not listed. Needs ``min_client_posts`` posts with a client (the formats that
+      fill it: IO archives, Twitter v1.1, X API v2 before 2023, Mastodon, mappings with a ``client`` column).
 
     Parameters
     ----------
@@ -66,6 +112,8 @@ class Automation(Signal):
         Median posts per active day where the volume component starts, and where it reaches 1.
     busy_day_posts, min_days:
         Posts in a UTC day that make it a busy day, and the busy days the sleepless component needs.
+    min_client_posts:
+        Posts with a named client the client component needs.
 
     ``value``: coefficient of variation of the gaps between consecutive posts (dimensionless; 0 is a metronome,
     1 a random Poisson process, people are above 1).
@@ -75,20 +123,28 @@ class Automation(Signal):
     ``top_minute_share``, ``minute_entropy`` (entropies normalised to [0, 1]), ``burst_posts``, ``burst_windows``,
     ``max_in_window``, ``posts_per_day`` (median), ``active_days``, ``busy_days``, ``hours_per_busy_day``
     (median; null without busy days), ``resolution_s`` (60 when the account's posts carry only minutes),
-    ``component``, ``components``.
+    ``client_posts`` (posts with a named client), ``top_client`` and ``top_client_share`` (the account's most used
+    client, as named, and its share of ``client_posts``; null without clients), ``automation_share`` and
+    ``scheduling_share`` (shares of ``client_posts`` via listed services; null without clients), ``services``
+    (posts per listed service used, as named), ``component``, ``components``.
 
     Shows: scheduled posting (cron-like periods, posts at :00), machine speed (bursts), and volume and hours no
-    person keeps. Cannot show: who runs the automation, or intent; bots that add random delays and sleep at night
-    get past it, and hand-run accounts of an operation (shift workers on quotas) stay low here: their tell is
-    working hours, not automation. False positives: news feeds, RSS and scheduling tools (Buffer, Hootsuite),
-    weather and earthquake bots, brands with schedules, shared newsroom accounts run around the clock, and
-    activists running copy-paste campaigns at speed. Source timestamps at minute resolution (the FiveThirtyEight
-    IRA data) hide the seconds: the seconds clock is skipped for them and periods shorter than 10 minutes cannot
-    be told from chance.
+    person keeps; posts made through automation and scheduling services. Cannot show: who runs the automation, or
+    intent; bots that add random delays and sleep at night get past it, and hand-run accounts of an operation
+    (shift workers on quotas) stay low here: their tell is working hours, not automation. The client list names
+    public services only: an operation's own app, registered under an ordinary-looking name, is not recognised.
+    False positives: news feeds, RSS and scheduling tools (Buffer, Hootsuite), weather and earthquake bots,
+    brands with schedules, shared newsroom accounts run around the clock, and activists running copy-paste
+    campaigns at speed; for the client component, newsrooms and brands posting through feed services and
+    publishing suites, and people cross-posting with IFTTT. Source timestamps at minute resolution (the
+    FiveThirtyEight IRA data) hide the seconds: the seconds clock is skipped for them and periods shorter than 10
+    minutes cannot be told from chance.
 
     Source: Chavoshi, Hamooni & Mueen, "DeBot" (ICDM 2016) on synchronous and regular timing; Ferrara et al., "The
-    rise of social bots" (CACM 2016); Pozzana & Ferrara, "Measuring bot and human behavioral dynamics" (2020) on
-    inter-event times; DFRLab's #BotSpot guides (posts per day, round-the-clock activity).
+    rise of social bots" (CACM 2016); Chu, Gianvecchio, Wang & Jajodia, "Detecting automation of Twitter accounts:
+    are you a human, bot, or cyborg?" (IEEE TDSC 2012) on manual and automated posting clients; Pozzana & Ferrara,
+    "Measuring bot and human behavioral dynamics" (2020) on inter-event times; DFRLab's #BotSpot guides (posts per
+    day, round-the-clock activity).
     """
 
     name: ClassVar[str] = "automation"
@@ -100,10 +156,13 @@ class Automation(Signal):
     volume_full: float = 300
     busy_day_posts: int = 24
     min_days: int = 3
+    min_client_posts: int = 10
 
     def __post_init__(self) -> None:
         if self.min_posts < 3 or self.burst_window < 1 or self.burst_size < 2 or self.min_days < 1:
             raise ValueError("automation: min_posts >= 3, burst_window >= 1, burst_size >= 2, min_days >= 1")
+        if self.min_client_posts < 1:
+            raise ValueError(f"automation: min_client_posts must be at least 1, not {self.min_client_posts!r}")
         if self.busy_day_posts < 1:
             raise ValueError(f"automation: busy_day_posts must be at least 1, not {self.busy_day_posts!r}")
         if not 0 < self.volume_from < self.volume_full:
@@ -196,6 +255,7 @@ class Automation(Signal):
                     """
                 )
             }
+            clients = self._clients(eng, assessed)
         finally:
             eng.drop("_au_files", "_au_posts", "_au_periods")
         rows = []
@@ -218,9 +278,26 @@ class Automation(Signal):
                     minutes.get(account_id),
                     bursts[account_id],
                     days[account_id],
+                    clients.get(account_id, {}),
                 )
             )
         return pa.Table.from_pylist(rows, schema=SIGNALS)
+
+    def _clients(self, eng: DuckDBEngine, assessed: str) -> dict[str, dict[str, int]]:
+        """Per assessed account: posts per client, as named (none when ``posts`` has no client column)."""
+        # Datasets ingested before posts.client existed have no such column: the component is left out.
+        if "client" not in eng.arrow("SELECT * FROM posts LIMIT 0").column_names:
+            return {}
+        out: dict[str, dict[str, int]] = {}
+        for account_id, client, n in eng.rows(
+            f"""
+            SELECT account_id, trim(client) AS c, count(*) FROM posts
+            WHERE trim(client) <> '' AND account_id IN {assessed}
+            GROUP BY account_id, trim(client)
+            """
+        ):
+            out.setdefault(account_id, {})[client] = int(n)
+        return out
 
     def _periods(self, eng: DuckDBEngine, assessed: str) -> dict[str, tuple[int, float, float]]:
         """Per account: (period, share of gaps at its multiples, chance share) of the period with most excess."""
@@ -277,6 +354,7 @@ class Automation(Signal):
         minutes: tuple[int, float, float] | None,
         bursts: tuple[int, int, int],
         days: tuple[float, int, int, float | None],
+        clients: dict[str, int],
     ) -> dict[str, Any]:
         components: dict[str, float] = {}
         phrases: dict[str, str] = {}
@@ -341,6 +419,8 @@ class Automation(Signal):
                     f"active {busy_hours:g} h/day (median over {busy_days} days of {self.busy_day_posts}+ posts)"
                 )
 
+        self._client(clients, components, phrases, info)
+
         best = max(components, key=lambda c: (components[c], c))
         info |= {
             "component": best if components[best] > 0 else None,
@@ -352,6 +432,43 @@ class Automation(Signal):
             evidence += f"; no sign of automation in {n} posts"
         value = None if cv is None else round(cv, 4)
         return account_row(self.name, account_id, round(components[best], 4), value, evidence, **info)
+
+    def _client(
+        self, clients: dict[str, int], components: dict[str, float], phrases: dict[str, str], info: dict[str, Any]
+    ) -> None:
+        """The client component from posts per client (adds to *components*, *phrases* and *info*)."""
+        total = sum(clients.values())
+        ranked = sorted(clients.items(), key=lambda kv: (-kv[1], kv[0]))
+        services = [(name, n, kind) for name, n in ranked if (kind := client_kind(name)) is not None]
+        shares = {k: sum(n for _, n, kind in services if kind == k) / total if total else None for k in _KINDS}
+        info |= {
+            "client_posts": total,
+            "top_client": ranked[0][0] if ranked else None,
+            "top_client_share": round(ranked[0][1] / total, 4) if ranked else None,
+            "automation_share": None if shares["automation"] is None else round(shares["automation"], 4),
+            "scheduling_share": None if shares["scheduling"] is None else round(shares["scheduling"], 4),
+            "services": {name: n for name, n, _ in services},
+        }
+        if total < self.min_client_posts:
+            return
+        auto, scheduled = shares["automation"] or 0.0, shares["scheduling"] or 0.0
+        components["client"] = max(
+            ramp(auto, _CLIENT_FROM, _CLIENT_FULL), 0.5 * ramp(auto + scheduled, _CLIENT_FROM, _CLIENT_FULL)
+        )
+        if components["client"] > 0:
+            parts = [
+                f"{pct(n / total)}{f' of {total} posts' if i == 0 else ''} via {name} ({kind} service)"
+                for i, (name, n, kind) in enumerate(services[:3])
+            ]
+            phrases["client"] = ", ".join(parts)
+
+
+def client_kind(name: str) -> str | None:
+    """``automation`` or ``scheduling`` when the client *name* is a listed service, else None."""
+    key = name.strip().lower().removesuffix(".")
+    if key in AUTOMATION_CLIENTS:
+        return "automation"
+    return "scheduling" if key in SCHEDULING_CLIENTS else None
 
 
 def _clock(

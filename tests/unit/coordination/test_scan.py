@@ -262,6 +262,6 @@ def test_a_failed_scan_leaves_nothing_and_callers_detectors_are_not_changed(tmp_
 
 def test_running_out_of_memory_names_the_detector_and_the_way_out(tmp_path: Path) -> None:
     ds = dataset(tmp_path, organic_and_ring(40))
-    with pytest.raises(ScanError, match=r"ran out of memory \(DuckDB memory limit .*\): raise --memory-limit"):
+    with pytest.raises(ScanError, match=r"ran out of memory.*raise --memory-limit"):
         scan(ds, tmp_path / "scan", memory_limit="1MB")
     assert not (tmp_path / "scan").exists() and not (tmp_path / "scan.partial").exists()

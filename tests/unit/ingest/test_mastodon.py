@@ -53,6 +53,7 @@ def test_status_fields(statuses: Any) -> None:
     assert post["account_id"] == "alice@mastodon.example"
     assert post["created_at"] == datetime(2024, 11, 5, 14, 3, 12, 345000, tzinfo=UTC)
     assert post["lang"] == "en"
+    assert post["client"] == "Web"  # application.name
     assert post["text"] == (
         "New report on the vote: #Elections cc @Bob\n\n"
         "Read it here: https://www.research.example.org/report/2024?utm_source=mastodon\n"
@@ -170,6 +171,19 @@ def test_status_without_uri_is_rejected(ingest: Any, tmp_path: Path) -> None:
     ds = ingest(path, max_reject_rate=1)
     [reject] = rows(ds.table("rejects"))
     assert (reject["line"], reject["field"], reject["reason"]) == (2, "uri", "status without uri or url")
+
+
+def test_client_is_the_status_own_application(ingest: Any, tmp_path: Path) -> None:
+    items = json.loads(STATUSES.read_text())
+    plain, reblog = items[0], items[1]
+    assert reblog["reblog"]
+    reblog = reblog | {"application": None, "reblog": reblog["reblog"] | {"application": {"name": "Moa"}}}
+    path = tmp_path / "apps.json"
+    path.write_text(json.dumps([plain | {"application": {"name": "Buffer", "website": None}}, reblog]))
+    posts = by_id(ingest(path).table("posts"))
+    assert posts[ALICE_STATUS]["client"] == "Buffer"
+    # The reblogged status's app is its author's, not the reblogger's: the reblog has none of its own.
+    assert posts[reblog["uri"]]["client"] is None
 
 
 # --- HTML to text -------------------------------------------------------------------------------------------

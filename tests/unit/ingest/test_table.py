@@ -41,6 +41,24 @@ def test_conditional_columns_value_maps_and_lists(ingest):
     assert ("100", "organic", "hk-test") in labels
 
 
+def test_a_mapping_fills_client_like_any_column(tmp_path, ingest):
+    path = tmp_path / "posts.csv"
+    path.write_text(
+        "id,uid,ts,source\n"
+        "1,a,2021-06-01T00:00:00Z,Twitter Web App\n"
+        "2,a,2021-06-01T00:01:00Z,  dlvr.it \n"
+        "3,b,2021-06-01T00:02:00Z,NA\n"
+        "4,b,2021-06-01T00:03:00Z,\n"
+    )
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        '[input]\nplatform = "twitter"\nnulls = ["NA"]\n[columns]\npost_id = "id"\naccount_id = "uid"\n'
+        'created_at = "ts"\nclient = "source"\n'
+    )
+    posts = {p["post_id"]: p["client"] for p in rows(ingest(path, mapping=mapping).posts)}
+    assert posts == {"1": "Twitter Web App", "2": "dlvr.it", "3": None, "4": None}
+
+
 def test_broken_rows_land_in_rejects_and_good_rows_stay(ingest):
     ds = ingest(TABLE / "posts.csv", mapping=TABLE / "posts.toml", max_reject_rate=1)
     assert [(r["line"], r["field"], r["reason"]) for r in rows(ds.rejects)] == [

@@ -28,6 +28,7 @@ def test_posts_map_every_field(ingest):
     assert first["hashtags"] == ["election2016"]
     assert first["mentions"] == ["c3d4"]
     assert first["source"] == {"file": str(TWEETS), "line": 2}
+    assert first["client"] == "Twitter Web Client"  # tweet_client_name, as given
     retweet = posts["1002"]
     assert (retweet["kind"], retweet["repost_of_post_id"], retweet["repost_of_account_id"]) == (
         "repost",
@@ -35,6 +36,7 @@ def test_posts_map_every_field(ingest):
         "a1b2",
     )
     assert retweet["created_at"] == datetime(2016, 10, 1, 12, 0, 30, tzinfo=UTC)
+    assert retweet["client"] == "Twitter for Android"
     reply = posts["1003"]
     assert (reply["kind"], reply["reply_to_post_id"], reply["reply_to_account_id"]) == (
         "reply",

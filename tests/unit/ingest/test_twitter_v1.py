@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -164,3 +165,33 @@ def test_retweets_end_to_end(ingest) -> None:
     accounts = by_id(ds.table("accounts"), "account_id")
     assert sorted(accounts) == ["501", "502", "503"]
     assert accounts["501"]["followers"] == 1500
+
+
+def test_client_is_the_anchor_text_of_source(ingest, tmp_path: Path) -> None:
+    def status(i: int, source: str | None, **more: object) -> dict[str, object]:
+        user = {"id_str": f"5{i}", "screen_name": f"u{i}"}
+        found = {"id_str": f"9{i}", "created_at": "Wed Oct 10 20:19:24 +0000 2018", "user": user, "text": "hi"}
+        return found | ({"source": source} if source is not None else {}) | more
+
+    lines = [
+        status(1, '<a href="https://dlvr.it" rel="nofollow">dlvr.it</a>'),
+        status(2, '<a href="https://x.example" rel="nofollow">Tweetbot &amp; Co</a>'),
+        status(3, "web"),  # the oldest tweets name the client without a link
+        status(4, None),
+        # A retweet's client is the retweeter's app, not the one the original was written with.
+        status(
+            5,
+            '<a href="http://twitter.com/download/android">Twitter for Android</a>',
+            retweeted_status=status(6, '<a href="https://ifttt.com">IFTTT</a>'),
+        ),
+    ]
+    path = tmp_path / "clients.jsonl"
+    path.write_text("\n".join(json.dumps(s) for s in lines) + "\n")
+    posts = by_id(ingest(path, format="twitter-v1").table("posts"))
+    assert {k: p["client"] for k, p in posts.items()} == {
+        "91": "dlvr.it",
+        "92": "Tweetbot & Co",
+        "93": "web",
+        "94": None,
+        "95": "Twitter for Android",
+    }

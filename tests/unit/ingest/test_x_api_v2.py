@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -198,3 +199,16 @@ def test_flattened_expansions_end_to_end(ingest) -> None:
     posts = by_id(ds.table("posts"))
     assert (posts["3002"]["kind"], posts["3005"]["kind"]) == ("repost", "reply")
     assert sorted(by_id(ds.table("accounts"), "account_id")) == ["1101", "1102", "1103"]
+
+
+def test_client_from_source_when_present(ingest, tmp_path: Path) -> None:
+    tweet = {"id": "1", "author_id": "7", "created_at": "2021-06-01T08:00:00.000Z", "text": "hi"}
+    lines = [
+        {"data": [tweet | {"source": "Twitter Web App"}, tweet | {"id": "2", "source": " "}]},
+        tweet | {"id": "3", "source": "dlvr.it"},  # flattened (twarc2)
+        tweet | {"id": "4"},  # collected after 2022-12-20: no source
+    ]
+    path = tmp_path / "sources.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    posts = by_id(ingest(path, format="x-api-v2").table("posts"))
+    assert {k: p["client"] for k, p in posts.items()} == {"1": "Twitter Web App", "2": None, "3": "dlvr.it", "4": None}

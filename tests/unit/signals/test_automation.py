@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from itertools import accumulate, cycle, islice
+from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from overt.signals import SIGNALS, make_signal
-from overt.signals.automation import Automation
+from overt.signals.automation import Automation, client_kind
 
 from .conftest import Engine, at
 
@@ -141,3 +144,110 @@ def test_bad_parameters_are_refused() -> None:
         Automation(volume_from=300, volume_full=100)
     with pytest.raises(ValueError, match="min_posts"):
         Automation(min_posts=1)
+    with pytest.raises(ValueError, match="min_client_posts"):
+        Automation(min_client_posts=0)
+
+
+def via(posts: list[dict[str, Any]], *clients: tuple[str | None, int]) -> list[dict[str, Any]]:
+    """*posts* with their ``client`` set: the first n1 posts from client 1, the next n2 from client 2, ..."""
+    names = [name for name, n in clients for _ in range(n)]
+    assert len(names) == len(posts)
+    return [p | {"client": name} for p, name in zip(posts, names, strict=True)]
+
+
+def test_posts_via_an_automation_service_score_and_name_it(engine: Engine) -> None:
+    eng = engine(
+        posts=via(human("feed", n=140), ("dlvr.it", 87), ("Twitter for Android", 53))
+        + via(human("phone"), ("Twitter for iPhone", 40), (None, 3), ("  ", 2))
+    )
+    rows = by_account(eng)
+    feed = rows["feed"]
+    details = feed["details"]
+    assert (details["client_posts"], details["top_client"], details["top_client_share"]) == (140, "dlvr.it", 0.6214)
+    assert (details["automation_share"], details["scheduling_share"]) == (0.6214, 0.0)
+    assert details["services"] == {"dlvr.it": 87}
+    # 62% is past the 60% where the component is full
+    assert details["components"]["client"] == 1.0
+    assert (feed["score"], details["component"]) == (1.0, "client")
+    assert feed["evidence"].endswith("; 62% of 140 posts via dlvr.it (automation service)")
+    assert max(v for c, v in details["components"].items() if c != "client") == 0.0  # a person's timing
+    # An ordinary app is the account's top client, and no sign: blanks and nulls are not clients.
+    phone = rows["phone"]
+    assert (phone["details"]["top_client"], phone["details"]["client_posts"]) == ("Twitter for iPhone", 40)
+    assert phone["details"]["components"]["client"] == 0.0
+    assert phone["score"] == 0.0 and phone["details"]["services"] == {}
+
+
+def test_scheduling_services_count_half(engine: Engine) -> None:
+    eng = engine(
+        posts=via(human("brand", n=40), ("Hootsuite Inc.", 40))
+        + via(human("mixed", n=40), ("Buffer", 12), ("IFTTT", 8), ("Twitter for iPhone", 20))
+        + via(human("ads", n=40), ("Twitter for Advertisers.", 4), ("TweetDeck", 36))
+    )
+    rows = by_account(eng)
+    brand = rows["brand"]
+    # all scheduled: half of the full ramp
+    assert brand["details"]["components"]["client"] == 0.5 and brand["score"] == 0.5
+    assert brand["details"]["scheduling_share"] == 1.0
+    assert "100% of 40 posts via Hootsuite Inc. (scheduling service)" in brand["evidence"]
+    mixed = rows["mixed"]
+    # automation 20%: ramp 0.2; automation and scheduling 50%: ramp 0.8, half of it 0.4; the larger counts
+    assert mixed["details"]["components"]["client"] == pytest.approx(0.4)
+    assert (mixed["details"]["automation_share"], mixed["details"]["scheduling_share"]) == (0.2, 0.3)
+    assert mixed["evidence"].endswith(
+        "30% of 40 posts via Buffer (scheduling service), 20% via IFTTT (automation service)"
+    )
+    # 10% via the ads composer is where the ramp starts; TweetDeck is an ordinary app
+    ads = rows["ads"]["details"]
+    assert (ads["top_client"], ads["services"]) == ("TweetDeck", {"Twitter for Advertisers.": 4})
+    assert ads["components"]["client"] == 0.0
+
+
+def test_client_component_needs_enough_posts_with_a_client(engine: Engine) -> None:
+    eng = engine(posts=via(human("sparse", n=40), ("dlvr.it", 5), (None, 35)))
+    details = by_account(eng)["sparse"]["details"]
+    assert (details["client_posts"], details["top_client"], details["automation_share"]) == (5, "dlvr.it", 1.0)
+    assert "client" not in details["components"]  # 5 posts with a client, 10 needed
+    assert by_account(eng, min_client_posts=5)["sparse"]["details"]["components"]["client"] == 1.0
+
+
+def test_datasets_without_a_client_column_still_score(tmp_path: Path) -> None:
+    from overt.engine import DuckDBEngine
+    from overt.model.schema import POSTS
+
+    schema = pa.schema([f for f in POSTS.schema if f.name != "client"])
+    posts = [
+        {"platform": "test", "kind": "post", "source": {"file": "old", "line": 1}} | p
+        for p in timeline("cron", "2024-03-04 12:00:07", [300] * 39)
+    ]
+    pq.write_table(pa.Table.from_pylist(posts, schema=schema), tmp_path / "posts.parquet")
+    pq.write_table(pa.table({"platform": ["test"], "account_id": ["cron"]}), tmp_path / "accounts.parquet")
+    eng = DuckDBEngine()
+    try:
+        eng.attach_dataset(tmp_path)
+        row = by_account(eng)["cron"]
+    finally:
+        eng.close()
+    assert row["score"] == 1.0 and "client" not in row["details"]["components"]
+    assert (row["details"]["client_posts"], row["details"]["top_client"]) == (0, None)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("dlvr.it", "automation"),
+        ("IFTTT", "automation"),
+        ("twitterfeed", "automation"),
+        ("Cheap Bots, Done Quick!", "automation"),
+        ("Hootsuite Inc.", "scheduling"),
+        ("Twitter for Advertisers (legacy)", "scheduling"),
+        ("SocialFlow", "scheduling"),
+        ("Twitter Web App", None),
+        ("Twitter for iPhone", None),
+        ("TweetDeck", None),
+        ("Tweetbot for iΟS", None),
+        ("Instagram", None),
+    ],
+)
+def test_client_kinds(name: str, kind: str | None) -> None:
+    assert client_kind(name) == kind

@@ -20,9 +20,10 @@ column                 type        meaning
 ``_error_field``       VARCHAR     set with ``_error_reason`` when the reader already knows the row is bad
 ``_error_reason``      VARCHAR     (invalid JSON, an unknown record type, ...)
 ``_raw``               VARCHAR     the record as text, kept in rejects when the row is rejected
-post columns           VARCHAR     ``platform, post_id, account_id, created_at, text, lang, kind,
-                                   repost_of_post_id, repost_of_account_id, reply_to_post_id,
-                                   reply_to_account_id, quote_of_post_id``
+post columns           VARCHAR     ``platform, post_id, account_id, created_at, text, lang, client,
+                                   kind, repost_of_post_id, repost_of_account_id, reply_to_post_id,
+                                   reply_to_account_id, quote_of_post_id``; ``client`` is the app's name
+                                   as plain text (the anchor text of an HTML link)
 list columns           VARCHAR[]   ``urls, hashtags, mentions, media``: NULL means "the source has no such
                                    field" (the pipeline then extracts from ``text``); an empty list means
                                    "the source says there are none"
@@ -35,7 +36,9 @@ label columns          VARCHAR     ``label, campaign``: ground truth carried by 
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +52,10 @@ if TYPE_CHECKING:
 
     from overt.ingest.mapping import Mapping
 
+#: An HTML link, as Twitter v1.1 gives the client: ``<a href="..." rel="nofollow">Twitter Web App</a>``.
+_ANCHOR = re.compile(r"<a\b[^>]*>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
 POST_COLUMNS = (
     "platform",
     "post_id",
@@ -56,6 +63,7 @@ POST_COLUMNS = (
     "created_at",
     "text",
     "lang",
+    "client",
     "kind",
     "repost_of_post_id",
     "repost_of_account_id",
@@ -161,3 +169,16 @@ def json_keys(value: Any) -> set[str]:
 def dumps(value: Any) -> str:
     """Compact JSON text for ``_raw``."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def client_name(value: Any) -> str | None:
+    """The app name in a source's client field: the text of an HTML link (``<a href="...">dlvr.it</a>``, as
+    Twitter v1.1 gives it), else the value as given; None when there is no name."""
+    if not isinstance(value, str):
+        return None
+    found = _ANCHOR.search(value)
+    if found is None and "<" not in value:
+        return value.strip() or None
+    # Twitter escapes the anchor text (``Hootsuite Inc.``, ``&amp;``): unescape it with the markup gone.
+    name = html.unescape(_TAG.sub("", found.group(1) if found else value)).strip()
+    return name or None

@@ -128,6 +128,8 @@ def map_status(status: Any, index: _Index) -> list[dict[str, Any]]:
         "platform": "mastodon",
         "post_id": post_id,
         "created_at": as_str(status.get("created_at")),
+        # The status's own application: a reblog's (usually absent) is the reblogger's, never the original's.
+        "client": as_str(get_path(status, "application", "name")),
         **_account(status.get("account")),
     }
     reblog = status.get("reblog")

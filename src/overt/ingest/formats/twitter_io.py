@@ -77,6 +77,7 @@ class TwitterIOReader(Reader):
             {col("tweet_time")} AS created_at,
             {col("tweet_text")} AS text,
             {col("tweet_language")} AS lang,
+            {col("tweet_client_name")} AS client,
             CASE WHEN {retweet} THEN 'repost' END AS kind,
             CASE WHEN {retweet} THEN {col("retweet_tweetid")} END AS repost_of_post_id,
             CASE WHEN {retweet} THEN {col("retweet_userid")} END AS repost_of_account_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from overt.ingest.formats.base import Head, Options, Reader, Staged, dumps, json_keys
+from overt.ingest.formats.base import Head, Options, Reader, Staged, client_name, dumps, json_keys
 from overt.ingest.jsonsource import RecordError, as_str, get_path, stage_json
 from overt.ingest.normalise import TimeFormat
 
@@ -93,6 +93,8 @@ def _post(status: dict[str, Any]) -> dict[str, Any]:
         "created_at": as_str(status.get("created_at")),
         "text": _text(status),
         "lang": as_str(status.get("lang")),
+        # The retweet's own source: the app the retweeter used, not the original's.
+        "client": client_name(status.get("source")),
         "reply_to_post_id": as_str(status.get("in_reply_to_status_id_str") or status.get("in_reply_to_status_id")),
         "reply_to_account_id": as_str(status.get("in_reply_to_user_id_str") or status.get("in_reply_to_user_id")),
         "quote_of_post_id": as_str(status.get("quoted_status_id_str") or _id(status.get("quoted_status"))),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from overt.ingest.formats.base import Head, Options, Reader, Staged, dumps
+from overt.ingest.formats.base import Head, Options, Reader, Staged, client_name, dumps
 from overt.ingest.jsonsource import RecordError, as_str, get_path, stage_json
 from overt.ingest.normalise import TimeFormat
 
@@ -101,6 +101,8 @@ def _post(tweet: dict[str, Any], author: Any, included: dict[str | None, dict[st
         "account_id": as_str(tweet.get("author_id")),
         "created_at": as_str(tweet.get("created_at")),
         "lang": as_str(tweet.get("lang")),
+        # Plain text ("Twitter Web App"); Twitter dropped it from API payloads on 2022-12-20 (developer changelog).
+        "client": client_name(tweet.get("source")),
         "reply_to_account_id": as_str(tweet.get("in_reply_to_user_id")),
         **_profile(author),
     }
