@@ -52,7 +52,7 @@ def test_every_command_has_help_and_is_in_the_user_guide(name, command):
     assert f"overt {name}" in (DOCS / "user-guide.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("command", ["ingest", "scan", "score", "eval", "train scores", "train text"])
+@pytest.mark.parametrize("command", ["ingest", "scan", "score", "report", "eval", "train scores", "train text"])
 def test_every_option_is_in_the_user_guide(command):
     guide = (DOCS / "user-guide.md").read_text(encoding="utf-8")
     found: click.Command = cli

@@ -9,6 +9,7 @@ import click
 from overt._version import __version__
 from overt.cli.dataset import formats_command, info_command, ingest_command
 from overt.cli.evaluate import eval_command
+from overt.cli.report import report_command
 from overt.cli.scan import scan_command
 from overt.cli.score import score_command
 from overt.cli.train import train_group
@@ -35,6 +36,7 @@ cli.add_command(scan_command)
 cli.add_command(score_command)
 cli.add_command(train_group)
 cli.add_command(eval_command)
+cli.add_command(report_command)
 
 
 def main() -> None:

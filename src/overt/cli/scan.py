@@ -149,6 +149,11 @@ def _names(value: str | None) -> list[str] | None:
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
     help="Text model for the content signal.",
 )
+@click.option(
+    "--report",
+    is_flag=True,
+    help="Also write the investigation report, SCAN_DIR/report.html (as `overt report`), and print its path.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
 def scan_command(
     dataset: Path,
@@ -172,6 +177,7 @@ def scan_command(
     model: Path | None,
     signals: str | None,
     text_model: Path | None,
+    report: bool,
     overwrite: bool,
 ) -> None:
     """Find coordinated accounts in the dataset folder DATASET and write edges, network and clusters to --out.
@@ -214,6 +220,14 @@ def scan_command(
     _print_summary(result)
     if with_scores:
         print_scores(result.path, run_scores(result.path, model, chosen, None))
+    if report:
+        from overt.report.render import write_report
+
+        try:
+            page = write_report(result.path, result.path / "report.html")
+        except OvertError as exc:
+            raise click.ClickException(str(exc)) from exc
+        Console().print(f"Report: {page}")
 
 
 def _print_summary(result: Scan) -> None:
