@@ -19,6 +19,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[dev]')")
+# Waits (up to 5 s) for the state to hold: the page's script applies a click or key press asynchronously.
+expect = sync_api.expect
 
 try:  # the scored fixture scan of the report's unit tests, when they provide one
     from tests.unit.report.conftest import scored_scan  # noqa: F401
@@ -103,19 +105,21 @@ def test_choosing_a_cluster_in_the_index_shows_its_evidence(page: Page) -> None:
     clusters = page.data["clusters"]
     assert len(clusters) >= 2, "the fixture should have two detailed clusters"
     first, second = clusters[0]["cluster"], clusters[1]["cluster"]
-    assert pg.locator(f"#cluster-{second}").is_hidden()  # one cluster at a time
+    expect(pg.locator(f"#cluster-{second}")).to_be_hidden()  # one cluster at a time
     pg.locator(f'#cluster-index a[data-cluster="{second}"]').click()
     section = pg.locator(f"#cluster-{second}")
-    assert section.is_visible() and pg.locator(f"#cluster-{first}").is_hidden()
+    expect(section).to_be_visible()
+    expect(pg.locator(f"#cluster-{first}")).to_be_hidden()
     rows = section.locator("table.evidence tbody tr")
     assert rows.count() == len(clusters[1]["evidence"]) > 0
-    assert rows.first.is_visible()
+    expect(rows.first).to_be_visible()
     assert pg.locator(f'#cluster-index tr[data-cluster="{second}"]').get_attribute("aria-current") == "true"
     # The keyboard does the same: focus the first cluster's link, Enter.
     pg.locator(f'#cluster-index a[data-cluster="{first}"]').focus()
     pg.keyboard.press("Enter")
-    assert pg.locator(f"#cluster-{first}").is_visible() and section.is_hidden()
-    assert pg.locator(f"#cluster-{first} table.evidence tbody tr").first.is_visible()
+    expect(pg.locator(f"#cluster-{first}")).to_be_visible()
+    expect(section).to_be_hidden()
+    expect(pg.locator(f"#cluster-{first} table.evidence tbody tr").first).to_be_visible()
     assert page.errors == []
 
 
@@ -127,7 +131,7 @@ def test_search_finds_an_account_and_jumps_to_it(page: Page) -> None:
     label = page.data["accounts"][account_id]["label"]
     box = pg.locator("#search-input")
     box.fill(label)
-    assert pg.locator("#search-results li").first.is_visible()
+    expect(pg.locator("#search-results li").first).to_be_visible()
     box.press("Enter")
     section = pg.locator(f'article.account-section[data-account="{account_id}"]')
     section.wait_for(state="visible")
@@ -140,8 +144,8 @@ def test_search_finds_an_account_and_jumps_to_it(page: Page) -> None:
     other = str(page.data["clusters"][0]["members"][0]["account_id"])
     box.fill(other)
     pg.locator("#search button[type=submit]").click()
-    assert pg.locator(f'article.account-section[data-account="{other}"]').is_visible()
-    assert pg.locator(f"#cluster-{page.data['clusters'][0]['cluster']}").is_visible()
+    expect(pg.locator(f'article.account-section[data-account="{other}"]')).to_be_visible()
+    expect(pg.locator(f"#cluster-{page.data['clusters'][0]['cluster']}")).to_be_visible()
     box.fill("no-such-account-xyz")
     assert "No account" in (pg.locator("#search-results").text_content() or "")
     assert page.errors == []
@@ -177,12 +181,12 @@ def test_clicking_a_node_offers_its_account_section_and_zoom_changes_the_view(pa
     target = next(a for a in with_section if a in page.data["accounts"])
     pg.locator(f'section.cluster.current g.node[data-account="{target}"] circle').click()
     link = pg.locator("section.cluster.current .selection a")
-    assert link.is_visible()
+    expect(link).to_be_visible()
     before = svg.get_attribute("viewBox")
     pg.locator("section.cluster.current .toolbar button[data-zoom='in']").click()
     assert svg.get_attribute("viewBox") != before
     link.click()
-    assert pg.locator(f'article.account-section[data-account="{target}"]').is_visible()
+    expect(pg.locator(f'article.account-section[data-account="{target}"]')).to_be_visible()
     assert page.errors == []
 
 
@@ -194,7 +198,7 @@ def test_a_scan_without_clusters_says_so(browser: Any, tmp_path: Path, artifacts
     out.write_text(render(no_clusters_data()), encoding="utf-8")
     p = Page(browser, out)
     try:
-        assert p.page.locator("#overview .empty").is_visible()
+        expect(p.page.locator("#overview .empty")).to_be_visible()
         assert "found no coordinated clusters" in (p.page.locator("#overview .empty").text_content() or "")
         p.page.locator("#search-input").fill("anything")
         p.page.screenshot(path=str(artifacts / "report-no-clusters.png"))
