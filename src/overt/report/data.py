@@ -331,6 +331,7 @@ class _Reader:
             con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet({_lit(path)})")
         self.scored = (self.scan_dir / "scores.parquet").is_file() and "scores" in self.summary
         self.item_kinds: dict[int, list[str | None]] = {}
+        self.reporters: dict[int, list[str]] = {}
         optional = {
             "scores": SCORES,
             "cluster_scores": CLUSTER_SCORES,
@@ -661,6 +662,7 @@ class _Reader:
             """
         ):
             hours.setdefault(int(cluster), [0] * 168)[int(hour_bin)] = int(n)
+        reported = self._reported()
         signals = _group(
             self.dicts(
                 """
@@ -728,6 +730,7 @@ class _Reader:
                     ],
                     "hour_of_week": hours.get(c),
                     "office": _office(by_signal.get("working_hours")),
+                    "reported": reported.get(c),
                     "evidence": [_evidence_row(e) for e in evidence.get(c, [])],
                     "evidence_total": int(totals.get(c, 0)),
                     "state_media": _state_media(by_signal.get("state_media")),
@@ -742,6 +745,43 @@ class _Reader:
                     "summary": "",
                 }
             )
+        return out
+
+    def _reported(self) -> dict[int, dict[str, Any]]:
+        """Per top cluster, the location its members report most, as the working_hours signal read it.
+
+        ``location`` is the gazetteer's place (``Moscow (RU)``), ``offsets`` its UTC offsets over the member's
+        posting period (taken from the first member reporting it, by id), ``accounts`` how many members report
+        it and ``of`` how many report any place the gazetteer knows. The members reporting it are kept in
+        ``self.reporters`` for redaction. A cluster where no member reports a known place has no entry.
+        """
+        rows = self.eng.rows(
+            """
+            SELECT cluster, account_id, location, offsets FROM (
+                SELECT m.cluster, m.account_id, json_extract_string(s.details, '$.location') AS location,
+                       CAST(json_extract(s.details, '$.location_offsets') AS DOUBLE[]) AS offsets
+                FROM signals s JOIN r_members m USING (account_id)
+                WHERE s.signal = 'working_hours'
+            ) x
+            WHERE location IS NOT NULL
+            ORDER BY cluster, account_id
+            """
+        )
+        by_cluster: dict[int, dict[str, list[tuple[str, list[float]]]]] = defaultdict(lambda: defaultdict(list))
+        for cluster, account_id, location, offsets in rows:
+            by_cluster[int(cluster)][str(location)].append((str(account_id), [float(o) for o in offsets or []]))
+        out: dict[int, dict[str, Any]] = {}
+        self.reporters = {}
+        for cluster, places in by_cluster.items():
+            # Most members first; ties go to the name, so the choice does not depend on row order.
+            location, reporters = min(places.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+            self.reporters[cluster] = [a for a, _ in reporters]
+            out[cluster] = {
+                "location": location,
+                "offsets": reporters[0][1],
+                "accounts": len(reporters),
+                "of": sum(len(r) for r in places.values()),
+            }
         return out
 
     def _accounts(self) -> dict[str, dict[str, Any]]:
@@ -919,6 +959,9 @@ class _Reader:
 
         for cluster in clusters:
             c = cluster["cluster"]
+            # A place is not personal in itself, but one reported only by redacted accounts is theirs to withhold.
+            if cluster.get("reported") and all(a in redactor for a in self.reporters.get(c, [])):
+                cluster["reported"] = None
             cluster["top_items"] = [item_out(c, i) for i in cluster["top_items"]]
             for m in cluster["members"]:
                 if m["account_id"] in redactor:

@@ -151,12 +151,14 @@ def _cluster_view(cluster: Mapping[str, Any], accounts: Mapping[str, Any]) -> di
     hour_of_week = cluster.get("hour_of_week")
     offset = float(office["offset"]) if office and office.get("offset") is not None else None
     labels = {str(m["account_id"]): str(m.get("label") or m["account_id"]) for m in cluster.get("members") or []}
+    reported = (cluster.get("reported") or {}).get("offsets")
+    heatmap = svg.heatmap_svg(hour_of_week, offset, reported_offsets=reported) if hour_of_week else None
     # Markup: the svg module escapes every value that comes from the data.
     return {
         "c": cluster,
         "network": Markup(svg.network_svg(cluster)),  # noqa: S704
         "timeline": Markup(svg.timeline_svg(cluster.get("timeline") or [], cluster.get("timeline_unit"))),  # noqa: S704
-        "heatmap": Markup(svg.heatmap_svg(hour_of_week, offset)) if hour_of_week else None,  # noqa: S704
+        "heatmap": Markup(heatmap) if heatmap else None,  # noqa: S704
         "legend": legend,
         "labels": labels,
         "sections": {a for a in labels if a in accounts},

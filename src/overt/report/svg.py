@@ -42,6 +42,10 @@ TRACE_ORDER = (
     "time_sync",
 )
 
+#: The reported location's office outline: Okabe–Ito bluish green, apart from the fitted office's vermillion and
+#: the cells' blue.
+REPORTED_COLOUR = "#009E73"
+
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -306,6 +310,7 @@ def heatmap_svg(
     counts168: Sequence[int | float] | None,
     offset: float | None = None,
     *,
+    reported_offsets: Sequence[float] | None = None,
     office_start: float = 9.0,
     office_end: float = 18.0,
     cell_w: int = 30,
@@ -315,7 +320,10 @@ def heatmap_svg(
 
     *counts168* starts on Monday 00:00 UTC. With *offset* (the working_hours signal's fitted UTC offset, hours)
     the local weekday office hours (*office_start* to *office_end*, the signal's defaults) are outlined where
-    they fall in UTC. The shade grows with the square root of the count; each cell has a tooltip with its count.
+    they fall in UTC. With *reported_offsets* (the UTC offsets of the location the members report) the weekday
+    office hours at the first of them are outlined too, dashed and in another colour, so that the fitted office
+    and the one the profiles claim can be compared at a glance. The shade grows with the square root of the
+    count; each cell has a tooltip with its count.
     """
     counts = [float(c or 0) for c in (counts168 or [])]
     if len(counts) != 168:
@@ -327,6 +335,12 @@ def heatmap_svg(
     label = f"Posts by UTC hour of the week: {total} posts, at most {int(top)} in one hour"
     if offset is not None:
         label += f"; outlined: weekday {_clock(office_start)}–{_clock(office_end)} at {utc_offset(offset)}"
+    reported = float(reported_offsets[0]) if reported_offsets else None
+    if reported is not None:
+        label += (
+            f"; dashed outline: weekday {_clock(office_start)}–{_clock(office_end)} at {utc_offset(reported)}, "
+            "the reported location's time"
+        )
     out = [
         f'<svg class="heatmap" viewBox="0 0 {width} {height}" role="img" aria-label="{attr(label)}">',
         f"<title>{attr(label)}</title>",
@@ -360,6 +374,16 @@ def heatmap_svg(
             out.append(
                 f'<rect class="office" x="{num(left + x0 * cell_w - 1)}" y="{above + row * cell_h - 1}" '
                 f'width="{num((x1 - x0) * cell_w + 1)}" height="{cell_h + 1}" fill="none"/>'
+            )
+        out.append("</g>")
+    if reported is not None:
+        # Inset by two pixels so that where both offices cover an hour, both outlines stay visible.
+        out.append('<g class="reported">')
+        for row, x0, x1 in office_segments(reported, office_start, office_end):
+            out.append(
+                f'<rect class="reported" x="{num(left + x0 * cell_w + 2)}" y="{above + row * cell_h + 2}" '
+                f'width="{num(max((x1 - x0) * cell_w - 5, 1))}" height="{cell_h - 5}" fill="none" '
+                f'stroke="{REPORTED_COLOUR}" stroke-dasharray="5 3"/>'
             )
         out.append("</g>")
     out.append("</svg>")

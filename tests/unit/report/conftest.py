@@ -6,7 +6,7 @@ scored with the built-in model. What it holds, by construction:
 * cluster 1, the **ring** (:data:`RING`): four accounts reposting the same 30 posts 5 s apart (always in
   :data:`RING` order) on weekdays 07:00-13:59 UTC over six weeks, and every third time also posting one
   identical text with a link to rt.com that mentions ``@quiet_wren``; flagged, with a working week at UTC+3
-  and state media;
+  and state media; two of them (:data:`LOCATED`) report "Moscow, Russia" as their location (UTC+3);
 * cluster 2, the **chain** (:data:`CHAIN`): ``quiet_wren`` and ``chain_hub`` repost 8 posts together
   (``quiet_wren`` first), ``mellow_finch`` and ``chain_hub`` 8 others (``mellow_finch`` first), within
   five days; only ``chain_hub`` has two ties, so the other two score below 0.5 (redacted by default);
@@ -25,6 +25,8 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from overt import build_dataset
@@ -36,6 +38,8 @@ MONDAY = int(datetime(2024, 3, 4, tzinfo=UTC).timestamp())
 DAY = 86_400
 RING = {"u1001": "Ring_Alpha", "u1002": "Ring_Bravo", "u1003": "Ring_Charlie", "u1004": "Ring_Delta"}
 CHAIN = {"u2001": "quiet_wren", "u2002": "chain_hub", "u2003": "mellow_finch"}
+#: Ring members whose profile reports a location (the CNT format has no location column: set after ingestion).
+LOCATED = {"u1001": "Moscow, Russia", "u1002": "Moscow, Russia"}
 RING_EVENTS = 30
 CHAIN_EVENTS = 8
 Row = tuple[str, str, str, str, str, str, int, str]
@@ -105,10 +109,21 @@ def build(folder: Path, data: list[Row], *, scored: bool = True) -> Path:
         writer.writerow(("bad1", "u3001", "organic_user_1", "", "", "a row with a broken time", "notatime", ""))
         writer.writerow(data[-1])
     build_dataset([path], folder / "ds", format="cnt")
+    _set_locations(folder / "ds" / "accounts.parquet", LOCATED)
     result = scan(folder / "ds", folder / "scan", window=60)
     if scored:
         score_scan(result.path)
     return result.path
+
+
+def _set_locations(path: Path, locations: dict[str, str]) -> None:
+    """Give the accounts of *locations* that reported location, in the dataset's accounts table."""
+    table = pq.read_table(path)
+    ids = table.column("account_id").to_pylist()
+    current = table.column("reported_location").to_pylist()
+    column = pa.array([locations.get(a, loc) for a, loc in zip(ids, current, strict=True)], pa.string())
+    index = table.schema.get_field_index("reported_location")
+    pq.write_table(table.set_column(index, table.schema.field(index), column), path)
 
 
 @pytest.fixture(scope="session")

@@ -143,6 +143,9 @@ def test_office_state_media_disarm_and_signals(data: dict[str, Any]) -> None:
     assert all(d["url"].startswith("https://github.com/DISARMFoundation/") for d in ring["disarm"])
     assert {s["signal"] for s in ring["signals"]} >= {"working_hours", "state_media"}
     assert chain["state_media"] == []
+    # Two ring members report Moscow (conftest.LOCATED), read by the working_hours signal's gazetteer.
+    assert ring["reported"] == {"location": "Moscow (RU)", "offsets": [3.0], "accounts": 2, "of": 2}
+    assert chain["reported"] is None  # nobody in the chain reports a location
     # The draft summary hedges: a possible origin, never an attribution.
     summary = ring["summary"]
     assert "UTC+3" in summary and "possible origin, not an attribution" in summary and "Russia" in summary
@@ -251,6 +254,8 @@ def test_redaction_hides_the_accounts_below_the_threshold(scored_scan: Path, tmp
     assert any(f"via @{wren}" in (p["text"] or "") for p in data["accounts"]["u1001"]["posts"])
     assert data["redaction"] == {"threshold": 0.5, "accounts": 2, "text": REDACTED_TEXT}
     assert data["exports"]["gexf"] is None  # the scan's GEXF names everyone
+    # The flagged ring's members are not redacted: the location they report stays.
+    assert by_cluster(data)[1]["reported"]["location"] == "Moscow (RU)"
     # Clusters without a redacted member keep their DISARM examples.
     assert any("e.g. “100%" in d["evidence"] for d in by_cluster(data)[1]["disarm"])
 
@@ -268,6 +273,8 @@ def test_redacting_everyone_leaves_no_handle_id_or_text(scored_scan: Path, tmp_p
     examples = [d["evidence"] for d in by_cluster(data)[1]["disarm"] if "e.g." in d["evidence"]]
     assert examples and all("e.g. “[redacted]”" in e for e in examples)
     assert data["redaction"]["accounts"] == 7
+    # Moscow came only from redacted accounts: the cluster's reported location is withheld.
+    assert by_cluster(data)[1]["reported"] is None
 
 
 def test_pseudonyms_are_stable_for_a_key_and_differ_between_keys(scored_scan: Path) -> None:

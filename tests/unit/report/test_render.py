@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 
 from overt.report.render import account_anchor, data_json, render
-from overt.report.svg import heatmap_svg, network_svg, office_segments, timeline_svg, trace_style
+from overt.report.svg import (
+    REPORTED_COLOUR,
+    heatmap_svg,
+    network_svg,
+    office_segments,
+    timeline_svg,
+    trace_style,
+)
 
 DISARM_URL = "https://disarmframework.herokuapp.com/technique/T0049/view"
 
@@ -65,6 +72,7 @@ def sample_data() -> dict[str, Any]:
         ],
         "hour_of_week": hour_of_week,
         "office": {"offset": 8.0, "confidence": 0.9, "evidence": "86% of posts in weekday office hours at UTC+8"},
+        "reported": {"location": "Ashburn (US)", "offsets": [-4.0, -5.0], "accounts": 2, "of": 3},
         "evidence": [
             {
                 "detector": "co_repost",
@@ -299,6 +307,23 @@ def test_heatmap_outlines_office_hours_in_utc(data: dict[str, Any]) -> None:
     assert "UTC+8" in svg
 
 
+def test_heatmap_outlines_the_reported_location_dashed_when_given(data: dict[str, Any]) -> None:
+    counts = data["clusters"][0]["hour_of_week"]
+    assert 'class="reported"' not in heatmap_svg(counts, 8.0)
+    assert 'class="reported"' not in heatmap_svg(counts, 8.0, reported_offsets=[])
+    svg = heatmap_svg(counts, 8.0, reported_offsets=[3.0, 4.0])
+    dashed = re.findall(r'<rect class="reported" x="([\d.]+)" y="(\d+)" width="([\d.]+)"[^>]*stroke-dasharray', svg)
+    # The first offset counts: UTC+3 office hours are 06:00-15:00 UTC, inset 2 px inside the cells.
+    assert len(dashed) == 5 and {(x, w) for x, _, w in dashed} == {(str(40 + 6 * 30 + 2), str(9 * 30 - 5))}
+    assert f'stroke="{REPORTED_COLOUR}"' in svg and REPORTED_COLOUR not in heatmap_svg(counts, 8.0)
+    # The fitted office is still outlined, solid; the label says what the dashed outline is.
+    assert len(re.findall(r'<rect class="office"', svg)) == 5
+    assert "dashed outline: weekday 09:00–18:00 at UTC+3, the reported location" in svg
+    # A reported location without a fitted office is outlined alone.
+    alone = heatmap_svg(counts, reported_offsets=[-5.0])
+    assert 'class="office"' not in alone and alone.count('<rect class="reported"') == 5
+
+
 def test_office_segments_split_at_midnight_and_wrap_the_week() -> None:
     assert office_segments(8.0) == [(d, 1.0, 10.0) for d in range(5)]
     # UTC+14: local Monday 09:00 is Sunday 19:00 UTC, the block wraps to the end of the week.
@@ -379,6 +404,7 @@ def test_render_survives_missing_optional_parts(data: dict[str, Any]) -> None:
     c.update(office=None, hour_of_week=None, disarm=[], signals=[], state_media=[], summary="", score=None)
     html = render(sparse, strict=True)
     assert 'class="office"' not in html
+    assert "Dashed:" not in html  # no heatmap, no caption about the reported location
     assert "recall" in html
     # An account that is a member but has no section is listed without a link.
     assert f'href="#{account_anchor("1003")}"' not in html
@@ -431,6 +457,16 @@ def test_write_report_collects_exports_and_writes_the_page(tmp_path: Path, monke
 # --- on real scans (the fixtures of conftest.py) ------------------------------------------------------------
 
 
+def test_render_captions_the_reported_location(data: dict[str, Any]) -> None:
+    html = render(data, strict=True)
+    caption = re.sub(r"\s+", " ", html.split('class="chart heatmap-figure"')[1].split("</figcaption>")[0])
+    assert "Dashed: weekday office hours (09:00–18:00 local) at UTC-4, the time of Ashburn (US)" in caption
+    assert "by 2 of the 3 members whose profile names a known place" in caption
+    without = copy.deepcopy(data)
+    without["clusters"][0]["reported"] = None
+    assert "Dashed:" not in render(without, strict=True)
+
+
 def test_render_of_a_scored_scan(scored_scan: Path) -> None:
     """Every key the templates read is in collect()'s output (strict), and the page has what the scan has."""
     from overt.report.data import collect
@@ -445,6 +481,8 @@ def test_render_of_a_scored_scan(scored_scan: Path) -> None:
     assert html.count("<circle") == sum(len(c["members"]) for c in data["clusters"])
     assert 'class="office"' in html  # the ring keeps office hours at UTC+3
     assert "UTC+3" in html
+    assert "the time of Moscow (RU)" in html  # two ring members report Moscow
+    assert '<rect class="reported"' in html  # and the heatmap outlines office hours on Moscow's clock
 
 
 def test_render_of_an_unscored_and_an_empty_scan(unscored_scan: Path, empty_scan: Path) -> None:
