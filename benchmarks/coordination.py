@@ -34,7 +34,6 @@ import csv
 import datetime as dt
 import json
 import os
-import platform
 import shutil
 import sqlite3
 import subprocess
@@ -53,6 +52,7 @@ from rich.table import Table
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import synthetic  # noqa: E402 - a sibling script, not an installed module
+from machine import machine  # noqa: E402 - a sibling module
 
 DEFAULT_DATA = HERE / "data"
 DEFAULT_SIZES = "100000,1000000"
@@ -463,17 +463,6 @@ def totals(stages: list[Stage], tool: str) -> dict[str, Any] | None:
         "peak_rss_mib": max(s.peak_rss_mib for s in counted),
         "ok": all(s.returncode == 0 for s in counted),
         "stages": [s.stage for s in counted],
-    }
-
-
-def machine() -> dict[str, Any]:
-    return {
-        "host": platform.node(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
-        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-        "duckdb": duckdb.__version__,
     }
 
 

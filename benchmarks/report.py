@@ -30,8 +30,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -40,14 +38,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import duckdb
-import psutil
 from rich.console import Console
 from rich.table import Table
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import synthetic  # noqa: E402 - a sibling script, not an installed module
+from machine import machine  # noqa: E402 - a sibling module
 
 DEFAULT_WORK = HERE / "data" / "report"
 DEFAULT_ACCOUNTS = "1000,10000,100000"
@@ -268,17 +265,6 @@ def report(results: list[dict[str, Any]], repeat: int) -> None:
         for x in r["render"]:
             for e in x["errors"]:
                 out.print(f"[red]{r['size']:,} accounts, console error:[/] {e}")
-
-
-def machine() -> dict[str, Any]:
-    return {
-        "host": platform.node(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
-        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-        "duckdb": duckdb.__version__,
-    }
 
 
 def main(argv: list[str] | None = None) -> int:
