@@ -85,7 +85,7 @@ class DuckDBEngine:
         root = Path(dataset_dir)
         for table in ("posts", "accounts"):
             path = root / f"{table}.parquet"
-            self.con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet('{_quote(str(path))}')")
+            self.con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet({literal(path)})")
 
     def register(self, name: str, table: pa.Table) -> None:
         """Make an Arrow table (computed outside SQL) queryable as *name*."""
@@ -122,7 +122,7 @@ class DuckDBEngine:
         return table
 
     def write_parquet(self, sql: str, path: str | os.PathLike[str]) -> None:
-        self.con.execute(f"COPY ({sql}) TO '{_quote(str(path))}' (FORMAT parquet)")
+        self.con.execute(f"COPY ({sql}) TO {literal(path)} (FORMAT parquet)")
 
     def close(self) -> None:
         self.con.close()
@@ -154,6 +154,11 @@ def materialise(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> N
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _overt_arrow")
     finally:
         con.unregister("_overt_arrow")
+
+
+def literal(value: str | os.PathLike[str]) -> str:
+    """*value* as a SQL string literal, for the statements DuckDB cannot prepare (views, COPY, SET)."""
+    return "'" + _quote(str(value)) + "'"
 
 
 def _quote(value: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 import duckdb
 from scipy.stats import beta
 
+from overt.engine import literal
 from overt.evaluation.data import ORGANIC, SPECS, Paths, scanned
 from overt.evaluation.result import Result, num, pct
 
@@ -26,7 +27,7 @@ def _con(scan_dir: Path) -> duckdb.DuckDBPyConnection:
         ("clusters", scan_dir / "clusters.parquet"),
     ):
         if path.is_file():
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({literal(path)})")
     return con
 
 

@@ -41,7 +41,7 @@ import pyarrow as pa
 from overt._version import __version__
 from overt.coordination.schema import EVIDENCE
 from overt.disarm import ATTRIBUTION, DISARM
-from overt.engine import DuckDBEngine
+from overt.engine import DuckDBEngine, literal
 from overt.errors import OvertError
 from overt.report.redact import PSEUDONYM, REDACTED_TEXT, Redactor, derive_key, scrub_strings
 from overt.scoring.scores import CLUSTER_SCORES, SCORES
@@ -266,10 +266,6 @@ def _redactor(summary: dict[str, Any], key: str | bytes | None) -> Redactor:
 # -- reading ---------------------------------------------------------------------------------------------------
 
 
-def _lit(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def _iso(value: Any) -> str | None:
     if value is None:
         return None
@@ -328,7 +324,7 @@ class _Reader:
             path = self.scan_dir / f"{name}.parquet"
             if not path.is_file():
                 raise ReportError(f"{scan_dir}: {path.name} is missing; rerun `overt scan`")
-            con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet({_lit(path)})")
+            con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet({literal(path)})")
         self.scored = (self.scan_dir / "scores.parquet").is_file() and "scores" in self.summary
         self.item_kinds: dict[int, list[str | None]] = {}
         self.reporters: dict[int, list[str]] = {}
@@ -342,12 +338,12 @@ class _Reader:
         for name, schema in optional.items():
             path = self.scan_dir / f"{name}.parquet"
             if self.scored and path.is_file():
-                con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet({_lit(path)})")
+                con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet({literal(path)})")
             else:
                 self.eng.register(name, schema.empty_table())
         files = sorted((self.scan_dir / "evidence").glob("*.parquet"))
         if files:
-            listed = ", ".join(_lit(f) for f in files)
+            listed = ", ".join(literal(f) for f in files)
             con.execute(f"CREATE TEMP VIEW evidence AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
         else:
             self.eng.register("evidence", EVIDENCE.empty_table())
@@ -438,7 +434,7 @@ class _Reader:
                     WITH r AS (
                         SELECT coalesce(field, '') AS field, coalesce(reason, '') AS reason,
                                regexp_extract(coalesce(reason, ''), '^[^0-9''"(:\\[]*') AS head
-                        FROM read_parquet({_lit(rejects)})
+                        FROM read_parquet({literal(rejects)})
                     ),
                     k AS (
                         SELECT field, rtrim(trim(CASE WHEN head = reason OR head = '' OR head LIKE '% '

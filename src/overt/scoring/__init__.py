@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from overt.disarm import DISARM_FILE, tag_clusters
-from overt.engine import DuckDBEngine
+from overt.engine import DuckDBEngine, literal
 from overt.errors import OvertError
 from overt.scoring.scores import CLUSTER_SCORES, SCORES, features_sql, score_accounts, score_clusters
 from overt.scoring.weights import BUILT_IN, Weights
@@ -49,7 +49,9 @@ def open_scan(scan_dir: Path, dataset: str | os.PathLike[str] | None = None, **e
     eng = DuckDBEngine(**engine)
     eng.attach_dataset(data)
     if (data / "labels.parquet").is_file():
-        eng.con.execute(f"CREATE OR REPLACE VIEW labels AS SELECT * FROM read_parquet('{data / 'labels.parquet'}')")
+        eng.con.execute(
+            f"CREATE OR REPLACE VIEW labels AS SELECT * FROM read_parquet({literal(data / 'labels.parquet')})"
+        )
     for table in ("network", "clusters"):
         eng.con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_parquet($path)",

@@ -157,3 +157,15 @@ def test_recall_at_one_percent_fpr() -> None:
     p = np.concatenate([np.linspace(0, 0.5, 200), [0.9, 0.8, 0.499, 0.1]])
     # 1% of 200 negatives = 2 may pass: the cut is the third-highest negative (~0.4925).
     assert metrics(y, p)["recall_at_1pct_fpr"] == pytest.approx(0.75)
+
+
+def test_folders_with_quotes_in_their_names(tmp_path: Path) -> None:
+    # Paths reach SQL as literals where DuckDB cannot take parameters (views, COPY): they must be quoted.
+    folder = tmp_path / "o'brien's data"
+    folder.mkdir()
+    result = scan(dataset(folder, organic_and_ring()), folder / "scan", detectors=["co_repost"], window=60)
+    section = score_scan(result.path, signals=[])
+    assert section["flagged_accounts"] == 3
+    from overt.report.render import write_report
+
+    assert write_report(result.path, folder / "report.html").stat().st_size > 0
