@@ -45,3 +45,38 @@ def test_missing_inputs_are_named(tmp_path: Path) -> None:
         run(Paths(tmp_path / "nodata", tmp_path / "nomappings", tmp_path / "work"), ["coverage"])
     with pytest.raises(ValueError, match="unknown protocol"):
         run(Paths(tmp_path, tmp_path, tmp_path), ["nope"])
+
+
+def test_measured_figures_for_reports_need_coverage_and_organic() -> None:
+    from overt.evaluation import measured
+
+    coverage = Result("coverage", "", "", [], [], figures={"accounts": 598, "flagged": 347})
+    organic = Result(
+        "organic", "", "", [], [], figures={"hk2021": {"accounts": 2741, "flagged": 0, "fpr_upper95": 0.00109}}
+    )
+    figures = measured([coverage, organic], "overt eval")
+    assert figures is not None
+    assert figures["operation"] == {
+        "dataset": "IRA tweets 2016-09-01..11-30 with authors (FiveThirtyEight / Clemson)",
+        "accounts": 598,
+        "flagged": 347,
+    }
+    assert figures["organic"] == [
+        {
+            "dataset": "#StandWithHongKong, June 2021 (academictwitteR)",
+            "accounts": 2741,
+            "flagged": 0,
+            "fpr_upper_95": 0.0011,
+        }
+    ]
+    assert measured([coverage], "overt eval") is None
+
+
+def test_the_report_quotes_the_shipped_measured_figures() -> None:
+    import json
+    from importlib import resources
+
+    from overt.report.data import EVALUATION
+
+    shipped = json.loads(resources.files("overt.report").joinpath("measured.json").read_text("utf-8"))
+    assert shipped == EVALUATION and shipped["model"] == "built-in" and len(shipped["organic"]) == 3

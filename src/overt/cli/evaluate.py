@@ -46,8 +46,20 @@ from overt.errors import OvertError
 @click.option(
     "--json", "json_out", type=click.Path(path_type=Path, dir_okay=False), help="Also write every figure as JSON."
 )
+@click.option(
+    "--measured",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the built-in model's measured false positives here, for reports to quote "
+    "(src/overt/report/measured.json in a checkout; needs the coverage and organic protocols).",
+)
 def eval_command(
-    data: Path, mappings: Path, work: Path, protocols: str | None, docs: Path | None, json_out: Path | None
+    data: Path,
+    mappings: Path,
+    work: Path,
+    protocols: str | None,
+    docs: Path | None,
+    json_out: Path | None,
+    measured: Path | None,
 ) -> None:
     """Run the evaluation protocols on real data and print one table per protocol.
 
@@ -55,6 +67,7 @@ def eval_command(
     positives on organic data, account- and text-level separation across campaigns, and each signal's power.
     """
     from overt.evaluation import PROTOCOLS, Paths, markdown, run, update_docs
+    from overt.evaluation import measured as measured_figures
 
     console = Console()
     chosen = [p.strip() for p in protocols.split(",")] if protocols else list(PROTOCOLS)
@@ -78,6 +91,12 @@ def eval_command(
     if docs is not None:
         update_docs(docs, markdown(results, command.strip(), seconds, fresh))
         console.print(f"Tables written to {docs}")
+    if measured is not None:
+        figures = measured_figures(results, command.strip())
+        if figures is None:
+            raise click.ClickException("--measured needs the coverage and organic protocols")
+        measured.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        console.print(f"Measured figures written to {measured}")
     if json_out is not None:
         payload = {r.key: {"title": r.title, "figures": r.figures, "seconds": r.seconds} for r in results}
         json_out.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")

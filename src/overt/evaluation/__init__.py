@@ -89,6 +89,33 @@ def markdown(results: Sequence[Result], command: str, seconds: float, fresh: boo
     return "\n".join(head + [r.markdown() for r in results] + [END])
 
 
+def measured(results: Sequence[Result], command: str) -> dict[str, object] | None:
+    """The built-in model's measured false positives and coverage, as the report quotes them
+    (``src/overt/report/measured.json``); None unless both the ``coverage`` and ``organic`` protocols ran."""
+    from overt.evaluation.data import SPECS
+
+    by_key = {r.key: r for r in results}
+    if "coverage" not in by_key or "organic" not in by_key:
+        return None
+    cover = by_key["coverage"].figures
+    return {
+        "measured": f"{datetime.now(UTC):%Y-%m-%d}",
+        "command": command,
+        "model": "built-in",
+        "threshold": 0.5,
+        "organic": [
+            {
+                "dataset": SPECS[key].title,
+                "accounts": f["accounts"],
+                "flagged": f["flagged"],
+                "fpr_upper_95": round(f["fpr_upper95"], 4),
+            }
+            for key, f in by_key["organic"].figures.items()
+        ],
+        "operation": {"dataset": SPECS["ira2016"].title, "accounts": cover["accounts"], "flagged": cover["flagged"]},
+    }
+
+
 def update_docs(path: Path, block: str) -> None:
     """Replace the marked block of *path* with *block* (append it when the markers are not there yet)."""
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
@@ -97,4 +124,4 @@ def update_docs(path: Path, block: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-__all__ = ["PROTOCOLS", "Paths", "Result", "markdown", "run", "update_docs"]
+__all__ = ["PROTOCOLS", "Paths", "Result", "markdown", "measured", "run", "update_docs"]

@@ -31,6 +31,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -74,33 +75,9 @@ TEXT_ITEMS = frozenset({"co_text"})
 #: Organic false-positive figures of the built-in model, measured by ``overt eval``; the methodology quotes
 #: them for reports scored with that model. Update them when ``overt eval`` is rerun (a later version has
 #: ``overt eval`` write them).
-EVALUATION: dict[str, Any] = {
-    "measured": "2026-11-29",
-    "command": "overt eval --docs docs/evaluation.md --json .tmp/eval.json",
-    "model": "built-in",
-    "threshold": 0.5,
-    "organic": [
-        {
-            "dataset": "#StandWithHongKong, June 2021 (academictwitteR)",
-            "accounts": 2741,
-            "flagged": 0,
-            "fpr_upper_95": 0.0011,
-        },
-        {
-            "dataset": "X, 2024 US election sample (USC x-24, 5 slices)",
-            "accounts": 16259,
-            "flagged": 0,
-            "fpr_upper_95": 0.0002,
-        },
-        {
-            "dataset": "First GOP debate, 6-7 Aug 2015 (CrowdFlower)",
-            "accounts": 9829,
-            "flagged": 0,
-            "fpr_upper_95": 0.0003,
-        },
-    ],
-    "operation": {"dataset": "IRA tweets, 2016-09-01..11-30 (FiveThirtyEight)", "accounts": 598, "flagged": 347},
-}
+#: The built-in model's measured false positives and coverage, quoted in every report's caveats. Written by
+#: ``overt eval --measured src/overt/report/measured.json`` (the command and date are inside).
+EVALUATION: dict[str, Any] = json.loads(resources.files("overt.report").joinpath("measured.json").read_text("utf-8"))
 
 #: What each trace found, for the methodology: ``{window}`` is the detector's window.
 TRACES: dict[str, str] = {
