@@ -109,3 +109,17 @@ def account_row(
         "evidence": evidence,
         "details": details(**numbers),
     }
+
+
+def cluster_row(
+    signal: str, cluster: int, score: float | None, value: float | None, evidence: str, /, **numbers: Any
+) -> dict[str, Any]:
+    """One :data:`CLUSTER_SIGNALS` row as a dict (as :func:`account_row`, for a cluster)."""
+    return {
+        "signal": signal,
+        "cluster": cluster,
+        "score": score,
+        "value": value,
+        "evidence": evidence,
+        "details": details(**numbers),
+    }

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pyarrow as pa
 
 from overt.ingest.normalise import HOST_RE, normalise_url
-from overt.signals.base import CLUSTER_SIGNALS, SIGNALS, Signal, details, has_clusters
+from overt.signals.base import CLUSTER_SIGNALS, SIGNALS, Signal, account_row, cluster_row, has_clusters
 
 if TYPE_CHECKING:
     from overt.engine import DuckDBEngine
@@ -425,7 +425,7 @@ class StateMedia(Signal):
         finally:
             self._cleanup(eng)
         rows = reference()
-        out: dict[str, list[Any]] = {name: [] for name in SIGNALS.names}
+        out: list[dict[str, Any]] = []
         for account_id, n_actions, n_links, n_reposts, n_short, n_state in counts:
             n_actions, n_state, n_short = int(n_actions), int(n_state), int(n_short)
             share = n_state / n_actions if n_actions else None
@@ -441,13 +441,13 @@ class StateMedia(Signal):
                 evidence += ", which cannot be followed offline"
             if self_ref is not None:
                 evidence += f"; the account is itself listed: {rows[self_ref].outlet or rows[self_ref].label}"
-            out["signal"].append(self.name)
-            out["account_id"].append(account_id)
-            out["score"].append(self.score(n_state, n_actions))
-            out["value"].append(share)
-            out["evidence"].append(evidence)
-            out["details"].append(
-                details(
+            out.append(
+                account_row(
+                    self.name,
+                    account_id,
+                    self.score(n_state, n_actions),
+                    share,
+                    evidence,
                     share=share,
                     n_state=n_state,
                     n_actions=n_actions,
@@ -459,7 +459,7 @@ class StateMedia(Signal):
                     self=rows[self_ref].label if self_ref is not None else None,
                 )
             )
-        return pa.table(out, schema=SIGNALS)
+        return pa.Table.from_pylist(out, schema=SIGNALS)
 
     # -- per cluster -----------------------------------------------------------------------------------------
 
@@ -488,7 +488,7 @@ class StateMedia(Signal):
             countries = self._countries(eng, "c.cluster", join)
         finally:
             self._cleanup(eng)
-        out: dict[str, list[Any]] = {name: [] for name in CLUSTER_SIGNALS.names}
+        out: list[dict[str, Any]] = []
         for cluster, n_accounts, n_actions, n_state, states, actions in counts:
             n_actions, n_state = int(n_actions), int(n_state)
             share = n_state / n_actions if n_actions else None
@@ -509,13 +509,13 @@ class StateMedia(Signal):
                     if dominant:
                         evidence += f", {_pct(dominant_n / n_state)} of them {dominant}'s"
                     evidence += f": {self._named(pairs)}"
-            out["signal"].append(self.name)
-            out["cluster"].append(int(cluster))
-            out["score"].append(self.score(n_state, n_actions))
-            out["value"].append(share)
-            out["evidence"].append(evidence)
-            out["details"].append(
-                details(
+            out.append(
+                cluster_row(
+                    self.name,
+                    int(cluster),
+                    self.score(n_state, n_actions),
+                    share,
+                    evidence,
                     share=share,
                     n_state=n_state,
                     n_actions=n_actions,
@@ -528,4 +528,4 @@ class StateMedia(Signal):
                     dominant_share=dominant_n / n_state if n_state else None,
                 )
             )
-        return pa.table(out, schema=CLUSTER_SIGNALS)
+        return pa.Table.from_pylist(out, schema=CLUSTER_SIGNALS)

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from overt.signals import gazetteer
-from overt.signals.base import CLUSTER_SIGNALS, SIGNALS, Signal, account_row, details, has_clusters
+from overt.signals.base import CLUSTER_SIGNALS, SIGNALS, Signal, account_row, cluster_row, has_clusters
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -426,24 +426,22 @@ class WorkingHours(Signal):
                 + (f"; {mismatch} report a location more than {self.mismatch_hours:g} h away" if mismatch else "")
             )
             rows.append(
-                {
-                    "signal": self.name,
-                    "cluster": cluster,
-                    "score": round(work * confidence, 4),
-                    "value": round(office, 4),
-                    "evidence": evidence,
-                    "details": details(
-                        offset=offset,
-                        confidence=round(confidence, 4),
-                        office_share=round(office, 4),
-                        weekend_share=round(weekend, 4),
-                        n_accounts=len(groups[cluster]),
-                        n_posts=int(posts[groups[cluster]].sum()),
-                        n_assessed=len(alone),
-                        n_agree=agree,
-                        n_mismatch=mismatch,
-                    ),
-                }
+                cluster_row(
+                    self.name,
+                    cluster,
+                    round(work * confidence, 4),
+                    round(office, 4),
+                    evidence,
+                    offset=offset,
+                    confidence=round(confidence, 4),
+                    office_share=round(office, 4),
+                    weekend_share=round(weekend, 4),
+                    n_accounts=len(groups[cluster]),
+                    n_posts=int(posts[groups[cluster]].sum()),
+                    n_assessed=len(alone),
+                    n_agree=agree,
+                    n_mismatch=mismatch,
+                )
             )
         return pa.Table.from_pylist(rows, schema=CLUSTER_SIGNALS)
 
