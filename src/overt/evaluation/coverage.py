@@ -56,6 +56,14 @@ def coverage(paths: Paths, note: Any = print) -> Result:
         GROUP BY c.cluster, c.account_id
         """
     ).fetchall()
+    # The accounts no trace can reach: no significant tie to any other account.
+    untied, untied_posts = con.execute(
+        """
+        SELECT count(*), median(n) FROM scores s
+        JOIN (SELECT account_id, count(*) AS n FROM posts GROUP BY account_id) p USING (account_id)
+        WHERE s.ties = 0
+        """
+    ).fetchone() or (0, None)
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     clusters = [p[0] for p in pairs]
@@ -69,7 +77,9 @@ def coverage(paths: Paths, note: Any = print) -> Result:
             f"Data: {SPECS['ira2016'].title}. Every account that posted in the window is an IRA account, hand-coded "
             "into a role by Linvill & Warren. Flagged: score at least 0.5 under the built-in model of the default "
             "`overt scan` (all default detectors and signals). Clustered: in a coordination cluster. "
-            f"Cluster–role agreement over the {len(pairs):,} clustered accounts: ARI {num(ari)}, NMI {num(nmi)}."
+            f"Cluster–role agreement over the {len(pairs):,} clustered accounts: ARI {num(ari)}, NMI {num(nmi)}. "
+            f"{untied:,} accounts have no significant tie to any other account (median {num(untied_posts, 0)} posts "
+            "each in the window): no trace reaches them."
         ),
         columns=["role", "posting accounts", "flagged", "coverage", "in clusters"],
         rows=table,
@@ -85,6 +95,8 @@ def coverage(paths: Paths, note: Any = print) -> Result:
             "accounts": total,
             "flagged": flagged,
             "clustered": clustered,
+            "untied": untied,
+            "untied_median_posts": untied_posts,
             "ari": ari,
             "nmi": nmi,
             "by_role": [list(r) for r in rows],
