@@ -392,10 +392,12 @@ def _country(candidate: _Candidate) -> str:
 def country_languages(countries: Iterable[str]) -> tuple[str, ...]:
     """Languages GeoNames lists for *countries* (ISO codes), as :func:`~overt.signals.languages.normalise_lang`
     codes in GeoNames' order (the main language first), without repeats; empty without the data."""
-    if not available():
+    wanted = list(countries)
+    # No country, no index: building it takes most of a second, and most accounts report no location.
+    if not wanted or not available():
         return ()
     languages = _index().languages
-    return tuple(dict.fromkeys(code for iso in countries for code in languages.get(iso, ())))
+    return tuple(dict.fromkeys(code for iso in wanted for code in languages.get(iso, ())))
 
 
 def _name(candidate: _Candidate, index: _Index) -> str:
