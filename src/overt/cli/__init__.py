@@ -7,6 +7,7 @@ import logging
 import click
 
 from overt._version import __version__
+from overt.cli.audit import audit_group, db_group
 from overt.cli.dataset import formats_command, info_command, ingest_command
 from overt.cli.evaluate import eval_command
 from overt.cli.report import report_command
@@ -37,6 +38,8 @@ cli.add_command(score_command)
 cli.add_command(train_group)
 cli.add_command(eval_command)
 cli.add_command(report_command)
+cli.add_command(audit_group)
+cli.add_command(db_group)
 
 
 def main() -> None:
