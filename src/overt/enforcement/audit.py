@@ -18,8 +18,6 @@ reference, so :func:`erase` can delete it on request and the chain still verifie
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from overt.enforcement.canonical import canonical_json, content_hash
 from overt.enforcement.models import AuditCheckpoint, AuditEvent, AuditHead, PersonalData, Recorded
 from overt.errors import OvertError
 
@@ -55,23 +54,13 @@ class AuditError(OvertError):
     """A change tried to bypass the audit log, or an audit operation was refused."""
 
 
-def canonical_json(value: Any) -> str:
-    """The one JSON form that is hashed: sorted keys, no spaces, UTF-8 text kept as is."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def content_hash(value: Any) -> str:
-    """SHA-256 of a value's canonical JSON: what before/after references and stored versions are named by."""
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
-
-
 def now() -> str:
     """The current time as the audit log stores it: ISO 8601, UTC, microseconds."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def event_hash(fields: Mapping[str, Any]) -> str:
-    return hashlib.sha256(canonical_json({name: fields[name] for name in CHAINED}).encode("utf-8")).hexdigest()
+    return content_hash({name: fields[name] for name in CHAINED})
 
 
 def _fields(row: AuditEvent) -> dict[str, Any]:
