@@ -34,8 +34,11 @@ class IRA538Reader(Reader):
     the same id and is de-duplicated, while two tweets with the same text in the same minute stay apart (the
     account's tweet counter ``updates`` differs). Retweets carry no id of the retweeted tweet; when
     the text keeps its ``RT @handle:`` prefix, the handle becomes ``repost_of_account_id``. Times are minutes
-    in UTC. ``region`` is the collector's estimate, not the user's reported location, and is not read;
-    ``language`` is kept as the collector's language name (``English``), not a code.
+    in UTC. ``region`` (Social Studio's region classification of the account, e.g. "United States") becomes
+    ``reported_location``, the latest known one winning as for every profile field; "Unknown" is read as no
+    location. It is the only location this data has; it is the collector's reading of where the account says it
+    is, not the profile text itself. ``language`` is kept as the collector's language name (``English``), not a
+    code.
     Every labelled account gets ``campaign = "ira"``.
     """
 
@@ -96,6 +99,7 @@ class IRA538Reader(Reader):
                  THEN nullif(lower(regexp_extract({ident("content")}, '^RT @([A-Za-z0-9_]+):', 1)), '') END
                  AS repost_of_account_id,
             {col("followers")} AS followers,
+            nullif(trim({col("region")}), 'Unknown') AS reported_location,
             {col("following")} AS following,
             {label}
         """
