@@ -10,7 +10,9 @@ from overt._version import __version__
 from overt.cli.audit import audit_group, db_group
 from overt.cli.dataset import formats_command, info_command, ingest_command
 from overt.cli.evaluate import eval_command
+from overt.cli.policy import policy_group
 from overt.cli.report import report_command
+from overt.cli.rules import rules_group
 from overt.cli.scan import scan_command
 from overt.cli.score import score_command
 from overt.cli.train import train_group
@@ -38,6 +40,8 @@ cli.add_command(score_command)
 cli.add_command(train_group)
 cli.add_command(eval_command)
 cli.add_command(report_command)
+cli.add_command(policy_group)
+cli.add_command(rules_group)
 cli.add_command(audit_group)
 cli.add_command(db_group)
 

@@ -1,0 +1,1 @@
+"""Storing enforcement records: each change in one transaction with its audit event."""
