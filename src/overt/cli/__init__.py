@@ -9,6 +9,7 @@ import click
 from overt._version import __version__
 from overt.cli.audit import audit_group, db_group
 from overt.cli.dataset import formats_command, info_command, ingest_command
+from overt.cli.designations import designations_group
 from overt.cli.evaluate import eval_command
 from overt.cli.policy import policy_group
 from overt.cli.report import report_command
@@ -26,7 +27,8 @@ def cli(verbose: int, quiet: bool) -> None:
     """Make covert influence operations overt.
 
     Ingest exports from many platforms into one canonical dataset, detect coordinated networks, and score
-    state-backing signals with the evidence behind every score.
+    state-backing signals with the evidence behind every score. Then enforce in the open: versioned policies,
+    checked rules, state-affiliation designations and actions, every change in a tamper-evident audit log.
     """
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
@@ -42,6 +44,7 @@ cli.add_command(eval_command)
 cli.add_command(report_command)
 cli.add_command(policy_group)
 cli.add_command(rules_group)
+cli.add_command(designations_group)
 cli.add_command(audit_group)
 cli.add_command(db_group)
 
