@@ -82,3 +82,12 @@ def test_scan_help_names_every_detector():
 
     help_text = next(p.help for p in cli.commands["scan"].params if p.name == "detectors")
     assert all(name in help_text for name in DETECTORS), sorted(DETECTORS)
+
+
+def test_rule_fields_reference_is_generated():
+    from overt.enforcement.rules.fields import reference_markdown
+
+    page = (DOCS / "reference" / "rule-fields.md").read_text(encoding="utf-8")
+    assert page == reference_markdown(), (
+        "regenerate with: python -m overt.enforcement.rules.fields > docs/reference/rule-fields.md"
+    )

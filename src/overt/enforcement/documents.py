@@ -119,7 +119,16 @@ class Document:
         where = self.position(path, key=key)
         source = self.line(where.line)
         if length is None:
-            length = _token_length(source, where.column)
+            node = None if key else self._scalars.get(path)
+            if (
+                node is not None
+                and node.start_mark.line == node.end_mark.line
+                and node.start_mark.line + 1 == where.line
+            ):
+                # A one-line value (quoted or not) is underlined whole.
+                length = node.end_mark.column - node.start_mark.column
+            else:
+                length = _token_length(source, where.column)
         return Problem(where, message, source, length)
 
     def expression_position(self, path: Path_, line: int, column: int) -> Position:

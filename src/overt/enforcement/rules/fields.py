@@ -430,3 +430,9 @@ def reference_markdown() -> str:
         lines.append(f"| `{signature}` | `{function.returns_doc}` | {function.doc} |")
     lines.append("")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    sys.stdout.write(reference_markdown())
