@@ -38,6 +38,7 @@ def verify_command(database: str | None, checkpoint_file: Path | None) -> None:
             published = json.loads(checkpoint_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise click.ClickException(f"{checkpoint_file}: not a checkpoint export: {error}") from error
+        published = _checkpoints(checkpoint_file, published)
     # Verifying must not change the database it checks: no migration, no default policies.
     with opened(database, seed=False, upgrade=False) as store:
         if store.revision() is None:
@@ -47,6 +48,22 @@ def verify_command(database: str | None, checkpoint_file: Path | None) -> None:
     click.echo(result.summary())
     if not result.ok:
         sys.exit(1)
+
+
+def _checkpoints(path: Path, data: Any) -> list[dict[str, Any]]:
+    """The published checkpoints in ``data``, checked: a list of {"seq": int, "hash": 64 hex digits}."""
+    expected = (
+        'a JSON list of {"seq": <event number>, "hash": <64 hex digits>} (as `overt audit checkpoint --export` writes)'
+    )
+    if not isinstance(data, list):
+        raise click.ClickException(f"{path}: not a checkpoint export: expected {expected}")
+    for index, point in enumerate(data):
+        seq, digest = (point.get("seq"), point.get("hash")) if isinstance(point, dict) else (None, None)
+        if not (isinstance(seq, int) and not isinstance(seq, bool) and isinstance(digest, str) and len(digest) == 64):
+            raise click.ClickException(
+                f"{path}: not a checkpoint export: entry {index + 1} is {json.dumps(point)[:80]}; expected {expected}"
+            )
+    return data
 
 
 @audit_group.command("checkpoint")

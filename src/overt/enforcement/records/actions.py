@@ -28,6 +28,7 @@ from overt.errors import OvertError
 STATUSES = ("proposed", "in_effect", "reversed", "declined")
 #: Which status each step may start from.
 _FROM = {"apply": ("proposed",), "decline": ("proposed",), "reverse": ("in_effect",)}
+_DONE = {"apply": "applied", "decline": "declined", "reverse": "reversed"}
 
 
 class ActionError(OvertError):
@@ -91,6 +92,10 @@ def propose(
     home_market: str | None = None,
 ) -> Action:
     """Record a proposed action; it changes nothing for the user until :func:`apply`."""
+    if subject_kind not in spec.kind.subjects:
+        raise ActionError(
+            f"{spec.type} cannot be applied to a {subject_kind} (only to: {', '.join(sorted(spec.kind.subjects))})"
+        )
     row = Action(
         action_type=spec.type,
         subject_kind=subject_kind,
@@ -130,7 +135,7 @@ def _step(session: Session, action_id: int, step: str, actor: str) -> Action:
         raise ActionError(f"no action {action_id}")
     if row.status not in _FROM[step]:
         raise ActionError(
-            f"action {action_id} is {row.status}; only a {' or '.join(_FROM[step])} action can be {step}ed"
+            f"action {action_id} is {row.status}; only a {' or '.join(_FROM[step])} action can be {_DONE[step]}"
         )
     if not actor.strip():
         raise ActionError("every step needs an actor")
@@ -144,7 +149,10 @@ def apply(session: Session, action_id: int, *, actor: str, reason: str, on: date
     spec = ActionSpec.model_validate({k: v for k, v in json.loads(row.spec).items() if k != "home_market"})
     home = json.loads(row.spec).get("home_market")
     day = on or datetime.now(UTC).date()
-    fields = dsa_fields(spec, home_market=home, applied_at=day)
+    try:
+        fields = dsa_fields(spec, home_market=home, applied_at=day)
+    except ValueError as error:  # an outside-home-market action proposed without the subject's home market
+        raise ActionError(f"action {action_id} cannot be applied: {error}") from error
     end = spec.end_date(day)
     row.status = "in_effect"
     row.applied_at = audit.now()

@@ -134,7 +134,7 @@ def current(session: Session) -> list[tuple[PolicyRow, PolicyVersion]]:
         )
         .order_by(PolicyRow.id)
     )
-    return [(head, version) for head, version in rows.tuples()]
+    return [(head, version) for head, version in rows]
 
 
 def version(session: Session, policy_id: str, number: int | None = None) -> PolicyVersion:

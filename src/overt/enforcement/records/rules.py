@@ -6,8 +6,9 @@
   the rule does. ``shadow → live`` is requested by one person and approved by another, who is neither the
   requester nor the author of the version; until then the rule stays in shadow. ``retired`` is final.
 - :func:`run` evaluates every shadow and live rule on a scan: a shadow run records what the rule would do and does
-  nothing; a live run also proposes its actions (:mod:`overt.enforcement.records.actions`), which a reviewer then
-  applies or declines. Every step is an audit event.
+  nothing; a live run also proposes its actions (:mod:`overt.enforcement.records.actions`), except for subjects in
+  markets where the policy does not allow the action; a reviewer then applies or declines them. Every step is an
+  audit event.
 """
 
 from __future__ import annotations
@@ -215,7 +216,7 @@ def stored_rules(session: Session, states: Sequence[str] = STATES) -> list[tuple
         .where(RuleRow.state.in_(list(states)))
         .order_by(RuleRow.id)
     )
-    return [(head, row) for head, row in session.execute(query).tuples()]
+    return [(head, row) for head, row in session.execute(query)]
 
 
 def rule_of(row: RuleVersion, session: Session) -> Rule:
@@ -270,6 +271,9 @@ def run(
                     markets=json.dumps(list(match.markets)),
                 )
             )
+        # The policy's market variants may forbid the action wherever the subject is: propose nothing for those.
+        actionable = [match for match in result.matches if not set(match.markets) <= set(match.blocked)]
+        blocked = len(result.matches) - len(actionable)
         audit.record(
             session,
             actor=actor,
@@ -277,9 +281,20 @@ def run(
             subject_kind="rule",
             subject_id=head.id,
             reason=f"{head.state} run on scan {fingerprint[:12]}: {len(result.matches)} match(es)"
-            + (" (recorded only: shadow rules do nothing)" if head.state == "shadow" else ""),
+            + (" (recorded only: shadow rules do nothing)" if head.state == "shadow" else "")
+            + (
+                f", {blocked} not acted on: the policy does not allow the action there"
+                if blocked and head.state == "live"
+                else ""
+            ),
             after=f"rule_runs:{run_row.id}",
-            payload={"version": head.current_version, "scan": fingerprint, "matched": len(result.matches)} | summary,
+            payload={
+                "version": head.current_version,
+                "scan": fingerprint,
+                "matched": len(result.matches),
+                "blocked": blocked,
+            }
+            | summary,
         )
         if head.state == "live":
             policy_id, _, clause = rule.spec.enforces.partition("#")
@@ -290,7 +305,7 @@ def run(
                 rule_id=head.id,
                 rule_version=head.current_version,
             )
-            for match in result.matches:
+            for match in actionable:
                 action_records.propose(
                     session,
                     spec=rule.spec.action,
