@@ -39,7 +39,15 @@ def verify_command(database: str | None, checkpoint_file: Path | None) -> None:
         except (OSError, ValueError) as error:
             raise click.ClickException(f"{checkpoint_file}: not a checkpoint export: {error}") from error
         published = _checkpoints(checkpoint_file, published)
-    # Verifying must not change the database it checks: no migration, no default policies.
+    # Verifying must not change the database it checks: no migration, no default policies, no new file.
+    from sqlalchemy.engine import make_url
+
+    from overt.enforcement.store import database_url
+
+    url = make_url(database_url(database))
+    is_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    if is_file and not Path(str(url.database)).exists():
+        raise click.ClickException(f"no database at {url.database}: nothing to verify")
     with opened(database, seed=False, upgrade=False) as store:
         if store.revision() is None:
             raise click.ClickException(f"{store!r} has no enforcement schema yet: nothing to verify")

@@ -252,4 +252,4 @@ def test_audit_checkpoint_export_and_verify_against_it(db: Path, tmp_path: Path)
 
 def test_audit_verify_does_not_create_a_schema(tmp_path: Path) -> None:
     empty = tmp_path / "empty.db"
-    assert "has no enforcement schema yet" in fails(empty, "audit", "verify")
+    assert "no database at" in fails(empty, "audit", "verify")

@@ -124,7 +124,8 @@ def test_illegal_steps_are_refused_and_change_nothing(store: Store) -> None:
     with (
         store.transaction() as session,
         pytest.raises(
-            records.ActionError, match=f"action {action_id} is proposed; only a in_effect action can be reversed"
+            records.ActionError,
+            match=f"action {action_id} is proposed; only an action that is in effect can be reversed",
         ),
     ):
         records.reverse(session, action_id, actor="x", reason="y")
@@ -133,13 +134,13 @@ def test_illegal_steps_are_refused_and_change_nothing(store: Store) -> None:
     with (
         store.transaction() as session,
         pytest.raises(
-            records.ActionError, match=f"action {action_id} is declined; only a proposed action can be applied"
+            records.ActionError, match=f"action {action_id} is declined; only an action that is proposed can be applied"
         ),
     ):
         records.apply(session, action_id, actor="x", reason="y")
     with (
         store.transaction() as session,
-        pytest.raises(records.ActionError, match="is declined; only a proposed action can be declined"),
+        pytest.raises(records.ActionError, match="is declined; only an action that is proposed can be declined"),
     ):
         records.decline(session, action_id, actor="x", reason="y")
     with store.transaction() as session, pytest.raises(records.ActionError, match="no action 999"):
@@ -149,7 +150,10 @@ def test_illegal_steps_are_refused_and_change_nothing(store: Store) -> None:
     with store.transaction() as session:
         records.apply(session, applied, actor="reviewer", reason="ok")
         records.reverse(session, applied, actor="appeals", reason="upheld")
-    with store.transaction() as session, pytest.raises(records.ActionError, match="is reversed; only a in_effect"):
+    with (
+        store.transaction() as session,
+        pytest.raises(records.ActionError, match="is reversed; only an action that is in effect"),
+    ):
         records.reverse(session, applied, actor="appeals", reason="again")
     with store.transaction() as session, pytest.raises(records.ActionError, match="needs an actor"):
         records.apply(session, _propose(store), actor=" ", reason="y")

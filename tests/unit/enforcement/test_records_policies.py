@@ -110,10 +110,17 @@ def test_a_changed_document_with_the_same_version_is_refused(store: Store) -> No
     assert len(_events(store)) == before
 
 
-def test_going_back_a_version_is_refused(store: Store) -> None:
+def test_versions_must_follow_each_other(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(
+        records.PolicyStoreError, match="is not stored yet; version 2 does not follow: give it version 1"
+    ):
+        _load(store, V2)
+    _load(store, V1)
     _load(store, V2)
-    with pytest.raises(records.PolicyStoreError, match="is at version 2; version 1 would go back in time"):
-        _load(store, V1)
+    v4 = tmp_path / "test_policy_v4.yaml"
+    v4.write_text(V2.read_text(encoding="utf-8").replace("version: 2", "version: 4"), encoding="utf-8")
+    with pytest.raises(records.PolicyStoreError, match="is at version 2; version 4 does not follow: give it version 3"):
+        _load(store, v4)
 
 
 def test_identical_content_is_unchanged_and_writes_no_event(store: Store) -> None:

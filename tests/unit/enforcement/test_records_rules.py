@@ -289,6 +289,19 @@ def test_run_records_shadow_and_proposes_live_actions(seeded: Store, tmp_path: P
     _verified(seeded)
 
 
+def test_a_second_run_on_the_same_scan_proposes_nothing_twice(seeded: Store, tmp_path: Path) -> None:
+    scan = make_scan(tmp_path / "scan")
+    _add(seeded, LABEL)
+    _make_live(seeded, "flagged_accounts")
+    for _ in range(2):
+        with seeded.transaction() as session:
+            records.run(session, scan, actor="scheduler")
+    with seeded.reading() as session:
+        assert len(list(session.execute(select(Action)).scalars())) == 1
+        assert len(list(session.execute(select(RuleRun)).scalars())) == 2
+        assert audit.verify(session).ok
+
+
 def test_run_skips_draft_and_retired_rules(seeded: Store, tmp_path: Path) -> None:
     scan = make_scan(tmp_path / "scan")
     _add(seeded, DEMOTE)

@@ -94,6 +94,13 @@ def test_the_shipped_example_is_a_valid_rule() -> None:
         (RULE.replace("label_text: Part of an undisclosed network., ", ""), "a label needs label_text"),
         (RULE.replace("when: |", "when: ''\nx: |"), "must not be empty"),
         (RULE + "extra: 1\n", "unknown field 'extra'"),
+        (
+            RULE.replace("subject: cluster", "subject: post").replace(
+                "{type: label, label_text: Part of an undisclosed network., outside_home_market: true}",
+                "{type: suspend}",
+            ),
+            "action 'suspend' cannot be applied to a post (only to: account, cluster)",
+        ),
     ],
 )
 def test_document_errors(text: str, expected: str) -> None:

@@ -135,7 +135,8 @@ def _step(session: Session, action_id: int, step: str, actor: str) -> Action:
         raise ActionError(f"no action {action_id}")
     if row.status not in _FROM[step]:
         raise ActionError(
-            f"action {action_id} is {row.status}; only a {' or '.join(_FROM[step])} action can be {_DONE[step]}"
+            f"action {action_id} is {row.status.replace('_', ' ')}; only an action that is "
+            f"{' or '.join(state.replace('_', ' ') for state in _FROM[step])} can be {_DONE[step]}"
         )
     if not actor.strip():
         raise ActionError("every step needs an actor")

@@ -136,7 +136,7 @@ def seed(session: Session, *, actor: str) -> tuple[int, int]:
         if state.id in existing:
             continue
         _store(session, state, actor=actor, new=True)
-        _record(session, "propose", None, state, state.proposer, state.latest.reason)
+        _record(session, "propose", None, state, actor, f"{state.latest.reason} (proposer: {state.proposer})")
         added += 1
     return added, len(existing)
 

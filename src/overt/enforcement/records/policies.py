@@ -57,10 +57,13 @@ def store_policy(session: Session, policy: Policy, document: Document, *, actor:
             f"give this one version {_next_version(session, policy.id)}"
         )
     head = session.get(PolicyRow, policy.id)
-    if head is not None and policy.version < head.current_version:
+    expected = 1 if head is None else head.current_version + 1
+    if policy.version != expected:
+        # Versions are consecutive, so that a missing number can only mean a version that was never stored.
+        where = f"is at version {head.current_version}" if head is not None else "is not stored yet"
         raise PolicyStoreError(
-            f"{document.path}: policy '{policy.id}' is at version {head.current_version}; "
-            f"version {policy.version} would go back in time: give it version {head.current_version + 1}"
+            f"{document.path}: policy '{policy.id}' {where}; version {policy.version} does not follow: "
+            f"give it version {expected}"
         )
     previous = session.get(PolicyVersion, (policy.id, head.current_version)) if head is not None else None
     row = PolicyVersion(

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from overt.enforcement import audit
 from overt.enforcement.canonical import canonical_json, content_hash
 from overt.enforcement.documents import Document
+from overt.enforcement.models import Action, RuleMatch, RuleRun, RuleVersion
 from overt.enforcement.models import Rule as RuleRow
-from overt.enforcement.models import RuleMatch, RuleRun, RuleVersion
 from overt.enforcement.policies import Policy
 from overt.enforcement.records import actions as action_records
 from overt.enforcement.records.policies import policy_set
@@ -305,14 +305,27 @@ def run(
                 rule_id=head.id,
                 rule_version=head.current_version,
             )
+            # A second run on the same scan must not propose the same action twice.
+            pending = set(
+                session.execute(
+                    select(Action.subject_id).where(
+                        Action.rule_id == head.id,
+                        Action.rule_version == head.current_version,
+                        Action.status.in_(["proposed", "in_effect"]),
+                    )
+                ).scalars()
+            )
             for match in actionable:
+                subject_id = (
+                    f"{fingerprint[:12]}:{match.subject_id}" if match.subject == "cluster" else str(match.subject_id)
+                )
+                if subject_id in pending:
+                    continue
                 action_records.propose(
                     session,
                     spec=rule.spec.action,
                     subject_kind=match.subject,
-                    subject_id=f"{fingerprint[:12]}:{match.subject_id}"
-                    if match.subject == "cluster"
-                    else str(match.subject_id),
+                    subject_id=subject_id,
                     source=source,
                     actor=actor,
                     reason=f"rule {head.id} v{head.current_version} matched on scan {fingerprint[:12]}",

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from overt.enforcement import documents
-from overt.enforcement.actions import ACTION_TYPES, ActionSpec
+from overt.enforcement.actions import ACTION_TYPES, ACTIONS, ActionSpec
 from overt.enforcement.documents import Document, DocumentError, Path_, Problem, did_you_mean
 from overt.enforcement.rules.evaluate import Condition, compile_rule
 from overt.enforcement.rules.fields import ROOTS
@@ -232,6 +232,16 @@ def _semantic_problems(
         if isinstance(kind, str) and kind in ACTION_TYPES and kind not in types:
             hint = did_you_mean(kind, types) or f" (allowed: {', '.join(types)})"
             problems.append(document.problem((*base, "action", "type"), f"action '{kind}' is not allowed here{hint}"))
+        subject = raw.get("subject")
+        if isinstance(kind, str) and kind in ACTIONS and isinstance(subject, str) and subject in ROOTS:
+            fits = ACTIONS[kind].subjects
+            if subject not in fits:
+                problems.append(
+                    document.problem(
+                        (*base, "action", "type"),
+                        f"action '{kind}' cannot be applied to a {subject} (only to: {', '.join(sorted(fits))})",
+                    )
+                )
     lets = raw.get("let")
     if isinstance(lets, dict):
         for name in lets:
