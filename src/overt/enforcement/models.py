@@ -110,19 +110,29 @@ class Policy(Recorded):
     current_version: Mapped[int] = mapped_column(Integer)
 
 
-class PolicyVersion(Recorded):
+class StoredVersion:
+    """The columns of one stored version of a document: its canonical JSON and hash, who stored it and when."""
+
+    document: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    stored_at: Mapped[str] = mapped_column(Timestamp)
+    stored_by: Mapped[str] = mapped_column(String(200))
+
+
+class WrittenVersion(StoredVersion):
+    """A stored version of a document people write: also the text exactly as written, and the file it came from."""
+
+    source: Mapped[str] = mapped_column(Text)
+    source_path: Mapped[str] = mapped_column(String(1000))
+
+
+class PolicyVersion(WrittenVersion, Recorded):
     __tablename__ = "policy_versions"
 
     policy_id: Mapped[str] = mapped_column(ForeignKey("policies.id"), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     effective_from: Mapped[date] = mapped_column(Date)
     effective_to: Mapped[date | None] = mapped_column(Date)
-    document: Mapped[str] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(Text)
-    source_path: Mapped[str] = mapped_column(String(1000))
-    content_hash: Mapped[str] = mapped_column(String(64))
-    stored_at: Mapped[str] = mapped_column(Timestamp)
-    stored_by: Mapped[str] = mapped_column(String(200))
 
 
 # --- rules ---------------------------------------------------------------------------------------------------
@@ -144,17 +154,11 @@ class Rule(Recorded):
     requested_at: Mapped[str | None] = mapped_column(Timestamp)
 
 
-class RuleVersion(Recorded):
+class RuleVersion(WrittenVersion, Recorded):
     __tablename__ = "rule_versions"
 
     rule_id: Mapped[str] = mapped_column(ForeignKey("rules.id"), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    document: Mapped[str] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(Text)
-    source_path: Mapped[str] = mapped_column(String(1000))
-    content_hash: Mapped[str] = mapped_column(String(64))
-    stored_at: Mapped[str] = mapped_column(Timestamp)
-    stored_by: Mapped[str] = mapped_column(String(200))
 
 
 class RuleRun(Recorded):
@@ -204,15 +208,11 @@ class Designation(Recorded):
     review: Mapped[str] = mapped_column(Text)
 
 
-class DesignationVersion(Recorded):
+class DesignationVersion(StoredVersion, Recorded):
     __tablename__ = "designation_versions"
 
     designation_id: Mapped[str] = mapped_column(ForeignKey("designations.id"), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    document: Mapped[str] = mapped_column(Text)
-    content_hash: Mapped[str] = mapped_column(String(64))
-    stored_at: Mapped[str] = mapped_column(Timestamp)
-    stored_by: Mapped[str] = mapped_column(String(200))
 
 
 # --- actions -------------------------------------------------------------------------------------------------

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from overt.enforcement.designations import (
-    Designation,
     DesignationError,
     ReviewState,
     appeal,
@@ -20,20 +17,7 @@ from overt.enforcement.designations import (
     withdraw,
 )
 
-SOURCE = {"title": "Registry", "url": "https://example.org/registry"}
-
-
-def record(**fields: Any) -> Designation:
-    base: dict[str, Any] = {
-        "id": "ru-rt-international",
-        "kind": "state_controlled_media",
-        "entity": "RT International",
-        "country": "RU",
-        "domains": ["rt.com"],
-        "evidence": {"ownership": {"finding": "indicates_state_control", "sources": [SOURCE]}},
-    }
-    base.update(fields)
-    return Designation.model_validate(base)
+from .test_designations_model import record
 
 
 @pytest.fixture

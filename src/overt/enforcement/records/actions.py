@@ -15,6 +15,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -143,6 +144,24 @@ def _step(session: Session, action_id: int, step: str, actor: str) -> Action:
     return row
 
 
+def _recorded(
+    session: Session, row: Action, step: str, before: str, actor: str, reason: str, extra: dict[str, Any] | None = None
+) -> Action:
+    """Write the audit event of one step of ``row`` (its state before and after, and the step's own facts)."""
+    audit.record(
+        session,
+        actor=actor,
+        action=f"action.{step}",
+        subject_kind="action",
+        subject_id=str(row.id),
+        reason=reason,
+        before=before,
+        after=_ref(row),
+        payload=_payload(row) | (extra or {}),
+    )
+    return row
+
+
 def apply(session: Session, action_id: int, *, actor: str, reason: str, on: date | None = None) -> Action:
     """Put a proposed action into effect; its DSA fields are fixed with the application date."""
     row = _step(session, action_id, "apply", actor)
@@ -159,18 +178,7 @@ def apply(session: Session, action_id: int, *, actor: str, reason: str, on: date
     row.applied_at = audit.now()
     row.ends_at = end.isoformat() if end else None
     row.dsa = canonical_json(fields)
-    audit.record(
-        session,
-        actor=actor,
-        action="action.apply",
-        subject_kind="action",
-        subject_id=str(row.id),
-        reason=reason,
-        before=before,
-        after=_ref(row),
-        payload=_payload(row) | {"dsa": fields},
-    )
-    return row
+    return _recorded(session, row, "apply", before, actor, reason, {"dsa": fields})
 
 
 def decline(session: Session, action_id: int, *, actor: str, reason: str) -> Action:
@@ -178,18 +186,7 @@ def decline(session: Session, action_id: int, *, actor: str, reason: str) -> Act
     row = _step(session, action_id, "decline", actor)
     before = _ref(row)
     row.status = "declined"
-    audit.record(
-        session,
-        actor=actor,
-        action="action.decline",
-        subject_kind="action",
-        subject_id=str(row.id),
-        reason=reason,
-        before=before,
-        after=_ref(row),
-        payload=_payload(row),
-    )
-    return row
+    return _recorded(session, row, "decline", before, actor, reason)
 
 
 def reverse(session: Session, action_id: int, *, actor: str, reason: str) -> Action:
@@ -200,18 +197,7 @@ def reverse(session: Session, action_id: int, *, actor: str, reason: str) -> Act
     row.reversed_at = audit.now()
     row.reversed_by = actor
     spec = json.loads(row.spec)
-    audit.record(
-        session,
-        actor=actor,
-        action="action.reverse",
-        subject_kind="action",
-        subject_id=str(row.id),
-        reason=reason,
-        before=before,
-        after=_ref(row),
-        payload=_payload(row) | {"undo": ACTIONS[spec["type"]].reversal},
-    )
-    return row
+    return _recorded(session, row, "reverse", before, actor, reason, {"undo": ACTIONS[spec["type"]].reversal})
 
 
 def listing(
