@@ -8,11 +8,14 @@ import click
 
 from overt._version import __version__
 from overt.cli.audit import audit_group, db_group
+from overt.cli.cases import appeals_group, cases_group, people_group
 from overt.cli.dataset import formats_command, info_command, ingest_command
 from overt.cli.designations import designations_group
+from overt.cli.disclose import dsa_group, transparency_group
 from overt.cli.evaluate import eval_command
 from overt.cli.policy import policy_group
 from overt.cli.report import report_command
+from overt.cli.requests import requests_group
 from overt.cli.rules import rules_group
 from overt.cli.scan import scan_command
 from overt.cli.score import score_command
@@ -45,6 +48,12 @@ cli.add_command(report_command)
 cli.add_command(policy_group)
 cli.add_command(rules_group)
 cli.add_command(designations_group)
+cli.add_command(people_group)
+cli.add_command(cases_group)
+cli.add_command(requests_group)
+cli.add_command(appeals_group)
+cli.add_command(dsa_group)
+cli.add_command(transparency_group)
 cli.add_command(audit_group)
 cli.add_command(db_group)
 

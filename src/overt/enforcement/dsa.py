@@ -440,3 +440,24 @@ def check_territorial_scope(codes: Iterable[str]) -> list[str]:
     if not seen:
         problems.append("territorial_scope needs at least one EEA country")
     return problems
+
+
+#: incompatible_content_illegal (optional, only with DECISION_GROUND_INCOMPATIBLE_CONTENT): the content is also illegal.
+INCOMPATIBLE_CONTENT_ILLEGAL = frozenset({"Yes", "No"})
+#: Latest date the database accepts in any date field (``before_or_equal:2038-01-01`` in its validation rules).
+LATEST_DATE = date(2038, 1, 1)
+#: content_language: the upper-case ISO 639-1 codes the database accepts (its ``EuropeanLanguagesService``).
+# fmt: off
+CONTENT_LANGUAGES = frozenset({
+    "AA", "AB", "AE", "AF", "AK", "AM", "AN", "AR", "AS", "AV", "AY", "AZ", "BA", "BE", "BG", "BH", "BI", "BM", "BN",
+    "BO", "BR", "BS", "CA", "CE", "CH", "CO", "CR", "CS", "CU", "CV", "CY", "DA", "DE", "DV", "DZ", "EE", "EL", "EN",
+    "EO", "ES", "ET", "EU", "FA", "FF", "FI", "FJ", "FO", "FR", "FY", "GA", "GD", "GL", "GN", "GU", "GV", "HA", "HE",
+    "HI", "HO", "HR", "HT", "HU", "HY", "HZ", "IA", "ID", "IE", "IG", "II", "IK", "IO", "IS", "IT", "IU", "JA", "JV",
+    "KA", "KG", "KI", "KJ", "KK", "KL", "KM", "KN", "KO", "KR", "KS", "KU", "KV", "KW", "KY", "LA", "LB", "LG", "LI",
+    "LN", "LO", "LT", "LU", "LV", "MG", "MH", "MI", "MK", "ML", "MN", "MR", "MS", "MT", "MY", "NA", "NB", "ND", "NE",
+    "NG", "NL", "NN", "NO", "NR", "NV", "NY", "OC", "OJ", "OM", "OR", "OS", "PA", "PI", "PL", "PS", "PT", "QU", "RM",
+    "RN", "RO", "RU", "RW", "SA", "SC", "SD", "SE", "SG", "SI", "SK", "SL", "SM", "SN", "SO", "SQ", "SR", "SS", "ST",
+    "SU", "SV", "SW", "TA", "TE", "TG", "TH", "TI", "TK", "TL", "TN", "TO", "TR", "TS", "TT", "TW", "TY", "UG", "UK",
+    "UR", "UZ", "VE", "VI", "VO", "WA", "WO", "XH", "YI", "YO", "ZA", "ZH", "ZU",
+})
+# fmt: on

@@ -233,6 +233,8 @@ class Action(Recorded):
     rule_id: Mapped[str | None] = mapped_column(Id)
     rule_version: Mapped[int | None] = mapped_column(Integer)
     designation_id: Mapped[str | None] = mapped_column(Id)
+    decision_id: Mapped[int | None] = mapped_column(Integer)
+    case_id: Mapped[int | None] = mapped_column(Integer)
     spec: Mapped[str] = mapped_column(Text)
     dsa: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20))
@@ -243,3 +245,165 @@ class Action(Recorded):
     ends_at: Mapped[str | None] = mapped_column(Timestamp)
     reversed_at: Mapped[str | None] = mapped_column(Timestamp)
     reversed_by: Mapped[str | None] = mapped_column(String(200))
+
+
+# --- people, cases, requests, decisions, notices, appeals, statements (enforcement part 2) -----------------------
+
+
+class Person(Recorded):
+    """Someone who acts in overt, with roles (analyst, reviewer, policy_lead, legal, admin)."""
+
+    __tablename__ = "people"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    roles: Mapped[str] = mapped_column(Text)  # JSON list
+    added_at: Mapped[str] = mapped_column(Timestamp)
+    added_by: Mapped[str] = mapped_column(String(200))
+
+
+class Case(Recorded):
+    """One piece of work: a network, an account, content, a user report, a sensitive request, a designation
+    review or an appeal, from opening to closing."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    type: Mapped[str] = mapped_column(String(30))
+    state: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(500))
+    queue: Mapped[str] = mapped_column(String(100))
+    priority: Mapped[str] = mapped_column(String(10))
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    #: JSON list of roles; empty: anyone may act. Only people with one of these roles may act on the case.
+    restricted_to: Mapped[str] = mapped_column(Text)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    subject_kind: Mapped[str | None] = mapped_column(String(20))
+    subject_id: Mapped[str | None] = mapped_column(Id)
+    #: Frozen evidence (network cases: the cluster, its members, edges and scores as scanned), canonical JSON.
+    snapshot: Mapped[str | None] = mapped_column(Text)
+    snapshot_hash: Mapped[str | None] = mapped_column(String(64))
+    detection_source: Mapped[str] = mapped_column(String(30))
+    opened_by: Mapped[str] = mapped_column(String(200))
+    opened_at: Mapped[str] = mapped_column(Timestamp)
+    updated_at: Mapped[str] = mapped_column(Timestamp)
+
+
+class CaseComment(Recorded):
+    __tablename__ = "case_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    author: Mapped[str] = mapped_column(String(200))
+    at: Mapped[str] = mapped_column(Timestamp)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class CaseAccount(Recorded):
+    """An account in a network case: acted on, excepted (with the reason), or linked later (re-establishment)."""
+
+    __tablename__ = "case_accounts"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    account_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))  # member | excepted | linked_later
+    note: Mapped[str | None] = mapped_column(Text)
+    followers: Mapped[int | None] = mapped_column(Integer)
+    home_market: Mapped[str | None] = mapped_column(String(8))
+    language: Mapped[str | None] = mapped_column(String(16))
+    added_at: Mapped[str] = mapped_column(Timestamp)
+
+
+class Request(Recorded):
+    """A sensitive request (government, political or other) behind a case of type sensitive_request."""
+
+    __tablename__ = "requests"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    requester_kind: Mapped[str] = mapped_column(String(20))
+    entity: Mapped[str] = mapped_column(String(500))
+    country: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(20))
+    asks: Mapped[str] = mapped_column(Text)  # JSON list
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[str] = mapped_column(Text)  # JSON list of {name, sha256, bytes}
+    assessment: Mapped[str] = mapped_column(Text)  # JSON: conflicts, recommendation, escalation rule
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    reply: Mapped[str | None] = mapped_column(Text)
+    #: Who asked, and how to reach them: personal data, kept apart from the audit chain (personal_data.ref).
+    contact_ref: Mapped[str | None] = mapped_column(String(64))
+
+
+class SignOff(Recorded):
+    __tablename__ = "sign_offs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    person: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(30))
+    recommendation: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[str] = mapped_column(Timestamp)
+
+
+class Decision(Recorded):
+    """A decision on a case: the policy clause it applies, the facts, the actions, and how it came about."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    policy_id: Mapped[str] = mapped_column(Id)
+    policy_version: Mapped[int] = mapped_column(Integer)
+    clause: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(20))
+    facts: Mapped[str] = mapped_column(Text)
+    detection_source: Mapped[str] = mapped_column(String(30))
+    automated_detection: Mapped[bool] = mapped_column()
+    automated_decision: Mapped[bool] = mapped_column()
+    state_actor: Mapped[bool] = mapped_column()
+    decided_by: Mapped[str] = mapped_column(Text)  # JSON list
+    decided_at: Mapped[str] = mapped_column(Timestamp)
+
+
+class Notice(Recorded):
+    """The notice a decision sends to one account (in its language where a template exists)."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
+    account_id: Mapped[str] = mapped_column(Id)
+    language: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(Timestamp)
+    appeal_until: Mapped[str] = mapped_column(String(10))
+
+
+class Appeal(Recorded):
+    """An appeal against a decision, for one account, behind a case of type appeal."""
+
+    __tablename__ = "appeals"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
+    account_id: Mapped[str] = mapped_column(Id)
+    grounds: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[str] = mapped_column(Timestamp)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[str | None] = mapped_column(Timestamp)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Statement(Recorded):
+    """A DSA statement of reasons for a decision's actions on one subject."""
+
+    __tablename__ = "statements"
+
+    puid: Mapped[str] = mapped_column(String(500), primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
+    account_id: Mapped[str] = mapped_column(Id)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(Timestamp)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from overt.enforcement import audit
 from overt.enforcement.actions import ACTIONS, ActionSpec, dsa_fields
 from overt.enforcement.canonical import canonical_json, content_hash
-from overt.enforcement.models import Action
+from overt.enforcement.models import Action, Decision
 from overt.errors import OvertError
 
 STATUSES = ("proposed", "in_effect", "reversed", "declined")
@@ -67,7 +67,29 @@ def _ref(row: Action) -> str:
     return f"actions:{row.id}@{content_hash(state)}"
 
 
-def _payload(row: Action) -> dict[str, object]:
+def _payload(row: Action, session: Session | None = None) -> dict[str, object]:
+    """The chained facts of an action: what, where, under which clause, and how it was detected and decided.
+
+    The transparency report counts actions from these alone. An action taken by a decision carries the decision's
+    facts; one proposed by a live rule was detected automatically and is decided by the reviewer who applies it.
+    """
+    spec = json.loads(row.spec)
+    decision = session.get(Decision, row.decision_id) if session is not None and row.decision_id else None
+    if decision is not None:
+        how = {
+            "detection_source": decision.detection_source,
+            "automated_detection": decision.automated_detection,
+            "automated_decision": decision.automated_decision,
+            "state_actor": decision.state_actor,
+        }
+    else:
+        automated = row.rule_id is not None
+        how = {
+            "detection_source": "automated" if automated else "own_review",
+            "automated_detection": automated,
+            "automated_decision": False,
+            "state_actor": None,
+        }
     return {
         "action": row.id,
         "type": row.action_type,
@@ -77,8 +99,11 @@ def _payload(row: Action) -> dict[str, object]:
         "policy_version": row.policy_version,
         "rule": [row.rule_id, row.rule_version] if row.rule_id else None,
         "designation": row.designation_id,
-        "spec": json.loads(row.spec),
-    }
+        "decision": row.decision_id,
+        "case": row.case_id,
+        "markets": spec.get("markets", ["GLOBAL"]),
+        "spec": spec,
+    } | how
 
 
 def propose(
@@ -91,6 +116,8 @@ def propose(
     actor: str,
     reason: str,
     home_market: str | None = None,
+    decision_id: int | None = None,
+    case_id: int | None = None,
 ) -> Action:
     """Record a proposed action; it changes nothing for the user until :func:`apply`."""
     if subject_kind not in spec.kind.subjects:
@@ -107,6 +134,8 @@ def propose(
         rule_id=source.rule_id,
         rule_version=source.rule_version,
         designation_id=source.designation_id,
+        decision_id=decision_id,
+        case_id=case_id,
         spec=canonical_json(spec.to_json() | {"home_market": home_market}),
         dsa="{}",
         status="proposed",
@@ -124,7 +153,7 @@ def propose(
         subject_id=str(row.id),
         reason=reason,
         after=_ref(row),
-        payload=_payload(row),
+        payload=_payload(row, session),
         personal={"subject_id": subject_id},
     )
     return row
@@ -157,7 +186,7 @@ def _recorded(
         reason=reason,
         before=before,
         after=_ref(row),
-        payload=_payload(row) | (extra or {}),
+        payload=_payload(row, session) | (extra or {}),
     )
     return row
 
@@ -189,7 +218,7 @@ def decline(session: Session, action_id: int, *, actor: str, reason: str) -> Act
     return _recorded(session, row, "decline", before, actor, reason)
 
 
-def reverse(session: Session, action_id: int, *, actor: str, reason: str) -> Action:
+def reverse(session: Session, action_id: int, *, actor: str, reason: str, appeal_id: int | None = None) -> Action:
     """Undo an action in effect (an upheld appeal, an error found): every effect ends, and the log says why."""
     row = _step(session, action_id, "reverse", actor)
     before = _ref(row)
@@ -197,7 +226,8 @@ def reverse(session: Session, action_id: int, *, actor: str, reason: str) -> Act
     row.reversed_at = audit.now()
     row.reversed_by = actor
     spec = json.loads(row.spec)
-    return _recorded(session, row, "reverse", before, actor, reason, {"undo": ACTIONS[spec["type"]].reversal})
+    undo = {"undo": ACTIONS[spec["type"]].reversal, "appeal": appeal_id}
+    return _recorded(session, row, "reverse", before, actor, reason, undo)
 
 
 def listing(
