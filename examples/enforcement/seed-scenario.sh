@@ -14,7 +14,7 @@ run overt people set lena --role legal --reason "legal counsel" --as admin
 run overt people set omar --role policy_lead --reason "policy lead" --as admin
 run overt people set sam --role analyst --reason "trust and safety analyst" --as admin
 
-run overt requests intake --kind government --entity "Ministry of Information of Freedonia" --country FR \
+run overt requests intake --kind government --entity "Ministry of Information (a fictitious example)" --country FR \
   --channel via_employee --ask create_account \
   --description "Through a friend of an employee: please open an account for our ministry that would not be seen as a government account." \
   --contact-name "A. Official" --contact-email "a.official@example.gov" --as sam

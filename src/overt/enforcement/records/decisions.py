@@ -66,6 +66,8 @@ class Facts:
     #: Network decisions: how many accounts acted together (the notice says so).
     network_size: int | None = None
     content_type: tuple[str, ...] = ("CONTENT_TYPE_TEXT",)
+    #: When the content acted on was posted (network decisions: the cluster's last coordinated action); None: today.
+    content_date: date | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -245,6 +247,7 @@ def take_down(
         state_actor=facts.state_actor,
         network_size=len(members),
         content_type=facts.content_type,
+        content_date=facts.content_date or _last_activity(snapshot),
         extra=facts.extra,
     )
     decision = decide(
@@ -287,6 +290,11 @@ def take_down(
         },
     )
     return decision
+
+
+def _last_activity(snapshot: dict[str, Any]) -> date | None:
+    last = (snapshot.get("stats") or {}).get("last_at")
+    return date.fromisoformat(str(last)[:10]) if last else None
 
 
 def involved(session: Session, decision: Decision) -> set[str]:
