@@ -379,6 +379,7 @@ def decision_options(function: F) -> F:
 @click.argument("case_id", type=int)
 @click.option("--subject", metavar="account:ID", help="The account or post acted on (default: the case's subject).")
 @click.option("--handle", help="The account's handle, as the notice addresses it.")
+@click.option("--home-market", help="The account's home country (needed for --outside-home-market actions).")
 @click.option("--no-action", is_flag=True, help="Decide that no action is taken.")
 @decision_options
 @database_option
@@ -387,6 +388,7 @@ def cases_decide(
     case_id: int,
     subject: str | None,
     handle: str | None,
+    home_market: str | None,
     no_action: bool,
     decision: DecisionInput,
     database: str | None,
@@ -398,10 +400,22 @@ def cases_decide(
 
     with opened(database, actor) as store, store.transaction() as session:
         case = cases.get(session, case_id)
-        kind, _, ident = (subject or f"{case.subject_kind}:{case.subject_id}").partition(":")
+        kind, _, ident = (subject or f"{case.subject_kind or ''}:{case.subject_id or ''}").partition(":")
+        if not no_action and (kind not in ("account", "post") or not ident):
+            raise click.BadParameter(
+                f"case {case_id} names no account or post to act on: give --subject account:ID or post:ID",
+                param_hint="--subject",
+            )
         specs = [] if no_action else decision.specs()
         orders = [
-            decisions.Order(spec=spec, subject_kind=kind, subject_id=ident, handle=handle, language=decision.language)
+            decisions.Order(
+                spec=spec,
+                subject_kind=kind,
+                subject_id=ident,
+                handle=handle,
+                language=decision.language,
+                home_market=home_market.upper() if home_market else None,
+            )
             for spec in specs
         ]
         notices, statements = makers(Settings.from_environment())

@@ -235,7 +235,7 @@ def queue(
     if types:
         query = query.where(Case.type.in_(list(types)))
     cases = list(session.execute(query).scalars())
-    return sorted(cases, key=lambda case: (order.get(case.priority, 9), case.opened_at))
+    return sorted(cases, key=lambda case: (order.get(case.priority, 9), case.opened_at, case.id))
 
 
 def comments(session: Session, case_id: int) -> list[CaseComment]:

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from overt.enforcement import audit
+from overt.enforcement import audit, markets
 from overt.enforcement.actions import ActionSpec
 from overt.enforcement.canonical import content_hash
 from overt.enforcement.models import Action, Case, CaseAccount, Decision, Notice, Statement
@@ -89,7 +89,14 @@ def _check_clause(policies: dict[str, Policy], enforces: str) -> tuple[Policy, s
 
 
 def _check_allowed(policy: Policy, clause: str, order: Order, on: date) -> None:
-    for market in order.spec.markets:
+    checked = list(order.spec.markets)
+    home = order.home_market
+    # An action not limited to audiences outside the home market reaches the home market too (GLOBAL covers it),
+    # where an outside-home-market variant does not apply: check it there as well.
+    reaches_home = home is not None and any(markets.covers(market, home) for market in checked)
+    if home and reaches_home and not order.spec.outside_home_market and home not in checked:
+        checked.append(home)
+    for market in checked:
         refusal = policy.allows(order.spec.type, market, on, clause=clause, home_market=order.home_market)
         if refusal:
             raise DecisionError(f"{order.spec.type} on {order.subject_kind} in {market}: {refusal}")

@@ -141,11 +141,17 @@ def makers(settings: Settings, *, origin: str | None = None) -> tuple[NoticeMake
         problems: list[str] = []
         for account_id, own in by_account.items():
             fields = combine_dsa_fields([json.loads(action.dsa) for action in own])
+            grounds = policy_fields(policy, decision.clause)
             decision_facts = DecisionFacts(
                 platform=settings.platform,
                 decision_id=str(decision.id),
                 subject_id=account_id,
-                **policy_fields(policy, decision.clause),
+                **grounds,
+                # The database requires words for KEYWORD_OTHER; policies classify some clauses so (state media
+                # labels, political accounts) without saying more, and the policy's title is what the keyword means.
+                keyword_other=f"{policy.title} ({policy.id}#{decision.clause})"
+                if "KEYWORD_OTHER" in grounds["keywords"]
+                else None,
                 explanation=facts.text,
                 reference_url=settings.policy_url,
                 content_types=facts.content_type,

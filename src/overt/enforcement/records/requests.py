@@ -5,8 +5,9 @@ Every request — a government's, a party's or anyone's asking for something sen
 hashes and the policy check (:func:`overt.enforcement.requests_policy.assess`): the asks that conflict with a
 policy, with the clause, and the default recommendation, which is to decline when anything conflicts. Requests
 that must be escalated (every government request, among others) go straight to ``escalated`` and cannot be decided
-before the sign-offs the assessment names: two, by different people, one from legal and one from policy. A request
-that conflicts with policy can only be granted if every sign-off recommended granting it. The decision records
+before the sign-offs the assessment names: two, by different people, one from legal and one from policy. An ask
+that conflicts with policy is never granted (that would take a new policy version, adopted in the open); the rest
+of a conflicting request can be granted in part only if every sign-off recommended it. The decision records
 the outcome and the reasons and drafts the reply to the requester for a person to review and send.
 
 Who asked (a person's name, e-mail, phone) is personal data: it is kept apart from the chained audit payload and
@@ -23,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -200,6 +202,13 @@ def decide(
         missing = assessment.sign_offs.problems([Signer(person=s.person, role=s.role) for s in signed])
         if missing:
             raise RequestError(f"request {case_id} cannot be decided yet: {'; '.join(missing)}")
+        forbidden = [ask for ask in assessment.declined_asks() if outcome == "granted" or ask in granted]
+        if forbidden:
+            raise RequestError(
+                f"request {case_id}: asks that conflict with policy cannot be granted ({', '.join(forbidden)}); "
+                "decline them, or grant the others in part: granting them would take a new version of the policy, "
+                "adopted in the open"
+            )
         if assessment.conflicts and outcome != "declined":
             against = [s.person for s in signed if s.recommendation != outcome]
             if against:
@@ -243,20 +252,23 @@ def _draft_reply(
     formal_channel: str | None,
 ) -> str:
     asks = tuple(json.loads(row.asks))
-    facts = RequestReplyFacts(
-        case_id=str(case.id),
-        entity_name=row.entity,
-        received_on=datetime.fromisoformat(case.opened_at).date(),
-        channel=cast(Any, row.channel),
-        asks=cast(Any, asks),
-        legal_basis=row.legal_basis,
-        outcome=cast(Any, outcome),
-        granted_asks=cast(Any, tuple(granted) if granted else (asks if outcome == "granted" else ())),
-        will_do=tuple(will_do),
-        conflicts=assessment.conflicts,
-        reasons=reason,
-        formal_channel=formal_channel,
-    )
+    try:
+        facts = RequestReplyFacts(
+            case_id=str(case.id),
+            entity_name=row.entity,
+            received_on=datetime.fromisoformat(case.opened_at).date(),
+            channel=cast(Any, row.channel),
+            asks=cast(Any, asks),
+            legal_basis=row.legal_basis,
+            outcome=cast(Any, outcome),
+            granted_asks=cast(Any, tuple(granted) if granted else (asks if outcome == "granted" else ())),
+            will_do=tuple(will_do),
+            conflicts=assessment.conflicts,
+            reasons=reason,
+            formal_channel=formal_channel,
+        )
+    except ValidationError as error:  # e.g. a grant that does not say what will be done: a user error, not a crash
+        raise RequestError(f"request {case.id}: " + "; ".join(e["msg"] for e in error.errors())) from error
     reply = render_request_reply(facts, language)
     return f"{reply.subject}\n\n{reply.body}"
 

@@ -138,8 +138,10 @@ def read_events(events: Iterable[Mapping[str, Any]]) -> list[Event]:
 
 
 def text(payload: Mapping[str, Any], name: str, default: str = NOT_RECORDED) -> str:
-    """A text field, or ``default`` when it is missing, empty or not text."""
+    """A text field (ids written as integers read as their digits), or ``default`` when missing or empty."""
     value = payload.get(name)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     return value.strip() if isinstance(value, str) and value.strip() else default
 
 
