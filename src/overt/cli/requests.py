@@ -8,19 +8,9 @@ from pathlib import Path
 import click
 
 from overt.cli.store import actor_name, actor_option, database_option, opened
+from overt.enforcement.requests_policy import ASKS, CHANNELS, REQUESTER_KINDS
 
 REASON = click.option("--reason", required=True, help="Why (recorded in the audit log).")
-ASKS = (
-    "create_account",
-    "verify_account",
-    "conceal_affiliation",
-    "remove_affiliation_label",
-    "demote_topic",
-    "boost_topic",
-    "remove_content",
-    "access_data",
-    "other",
-)
 OUTCOMES = ("declined", "granted", "partially_granted", "withdrawn")
 
 
@@ -30,12 +20,10 @@ def requests_group() -> None:
 
 
 @requests_group.command("intake")
-@click.option("--kind", "requester_kind", required=True, type=click.Choice(["government", "political", "other"]))
+@click.option("--kind", "requester_kind", required=True, type=click.Choice(REQUESTER_KINDS))
 @click.option("--entity", required=True, help="The requesting body as it names itself.")
 @click.option("--country", required=True, help="The requester's country (ISO code).")
-@click.option(
-    "--channel", required=True, type=click.Choice(["legal_order", "informal", "via_employee", "other"]), help="How."
-)
+@click.option("--channel", required=True, type=click.Choice(CHANNELS), help="How.")
 @click.option(
     "--ask", "asks", multiple=True, required=True, type=click.Choice(ASKS), help="What is asked (repeatable)."
 )

@@ -18,32 +18,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from overt.cli import cli
+
+from .test_cli_enforcement import fails, ok
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLE = REPO / "examples" / "ira-2016-10"
 TODAY = datetime.now(UTC).date()
 #: The report period around today (a day either side, so that a run across midnight UTC still counts everything).
 PERIOD = ["--from", (TODAY - timedelta(days=1)).isoformat(), "--to", (TODAY + timedelta(days=1)).isoformat()]
-
-
-def run(db: Path, *args: str, actor: str | None = None) -> Result:
-    extra = ["--database", f"sqlite:///{db}"] + (["--as", actor] if actor else [])
-    return CliRunner().invoke(cli, [*args, *extra], catch_exceptions=False)
-
-
-def ok(db: Path, *args: str, actor: str | None = None) -> str:
-    result = run(db, *args, actor=actor)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def fails(db: Path, *args: str, actor: str | None = None) -> str:
-    result = run(db, *args, actor=actor)
-    assert result.exit_code == 1, result.output
-    return result.output
 
 
 def report(db: Path, out: Path) -> dict[str, object]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -246,16 +246,8 @@ def take_down(
     excepted = session.execute(
         select(CaseAccount).where(CaseAccount.case_id == case_id, CaseAccount.status == "excepted")
     ).all()
-    network_facts = Facts(
-        text=facts.text,
-        detection_source=facts.detection_source,
-        automated_detection=facts.automated_detection,
-        automated_decision=facts.automated_decision,
-        state_actor=facts.state_actor,
-        network_size=len(members),
-        content_type=facts.content_type,
-        content_date=facts.content_date or _last_activity(snapshot),
-        extra=facts.extra,
+    network_facts = replace(
+        facts, network_size=len(members), content_date=facts.content_date or _last_activity(snapshot)
     )
     decision = decide(
         session,
