@@ -60,6 +60,30 @@ def _window(value: str) -> int | str:
         raise click.BadParameter(f"{value!r} is neither whole seconds nor 'auto'", param_hint="--window") from None
 
 
+class _Dataset(click.ParamType):  # type: ignore[type-arg]
+    """A dataset folder, or (for --engine spark) a Hadoop URI of one: s3a://, abfss://, gs://, hdfs://."""
+
+    name = "dataset"
+
+    def convert(self, value: str, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        if "://" in str(value) and not str(value).startswith("file://"):
+            return str(value)
+        path = Path(str(value).removeprefix("file://"))
+        if not path.is_dir():
+            self.fail(f"{value}: no such dataset folder", param, ctx)
+        return str(path)
+
+
+def _spark_conf(pairs: tuple[str, ...]) -> dict[str, str]:
+    conf: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--spark-conf")
+        conf[key.strip()] = value.strip()
+    return conf
+
+
 def _names(value: str | None) -> list[str] | None:
     if not value:
         return None
@@ -67,9 +91,25 @@ def _names(value: str | None) -> list[str] | None:
 
 
 @click.command("scan")
-@click.argument("dataset", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.argument("dataset", type=_Dataset())
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Scan folder to write.")
-@click.option("--engine", default="duckdb", show_default=True, type=click.Choice(["duckdb"]), help="Query engine.")
+@click.option(
+    "--engine",
+    default="duckdb",
+    show_default=True,
+    type=click.Choice(["duckdb", "spark"]),
+    help="Query engine: duckdb (embedded) or spark (overt[spark]; see docs/scale-out.md).",
+)
+@click.option(
+    "--spark-master",
+    help="--engine spark: the master URL (default local[*]; yarn, k8s://https://HOST:PORT, spark://HOST:PORT).",
+)
+@click.option(
+    "--spark-conf",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="--engine spark: a Spark setting (repeatable), e.g. spark.executor.memory=8g.",
+)
 @click.option(
     "--detectors",
     "-d",
@@ -156,9 +196,11 @@ def _names(value: str | None) -> list[str] | None:
 )
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
 def scan_command(
-    dataset: Path,
+    dataset: str,
     out: Path,
     engine: str,
+    spark_master: str | None,
+    spark_conf: tuple[str, ...],
     detectors: str | None,
     window: str,
     auto_q: float,
@@ -203,6 +245,8 @@ def scan_command(
                 auto_p=auto_p,
                 profile=profile,
                 engine=engine,
+                spark_master=spark_master,
+                spark_conf=_spark_conf(spark_conf) or None,
                 alpha=alpha,
                 min_weight=min_weight,
                 similarity_threshold=similarity_threshold,

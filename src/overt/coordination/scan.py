@@ -7,15 +7,21 @@ Writes, in the scan folder:
 * ``network.parquet`` (fused), ``clusters.parquet``, ``cluster_stats.parquet``;
 * ``network.gexf`` and ``network.graphml`` for Gephi;
 * ``summary.json``: parameters, engine, versions, input hashes, counts and timings per stage.
+
+Where each stage runs (``engine="spark"``: see docs/scale-out.md): the detectors' SQL (actions, pairing,
+edges, the null model's expectations, evidence) on the engine; the significance of each candidate edge (a
+Poisson tail and Benjamini-Hochberg over the collected candidates), the fusion of the kept edges and Leiden
+clustering on the driver.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -46,7 +52,7 @@ from overt.coordination.profiles import PROFILES, cnt, coornet, coortweet
 from overt.coordination.schema import CLUSTERS, EDGES, EVIDENCE, NETWORK, seconds_to_timestamps
 from overt.coordination.similarity import Similarity
 from overt.dataset import Dataset, read_dataset
-from overt.engine import DuckDBEngine
+from overt.engine import DuckDBEngine, Engine
 from overt.errors import OvertError
 
 #: What ``--window auto`` means: CooRnet's estimate_coord_interval over each detector's actions.
@@ -135,6 +141,8 @@ def scan(
     auto_p: float = 0.5,
     profile: str | None = None,
     engine: str = "duckdb",
+    spark_master: str | None = None,
+    spark_conf: Mapping[str, str] | None = None,
     alpha: float = 0.01,
     min_weight: int | None = None,
     similarity_threshold: float | None = None,
@@ -174,19 +182,34 @@ def scan(
         *prune_quantile* first drops the accounts below that quantile of eigenvector centrality (Luceri et al.).
     min_fused_weight:
         Fused edges lighter than this are dropped before clustering (:func:`overt.coordination.network.fuse`).
+    engine:
+        ``duckdb`` (default: embedded, out of core) or ``spark`` (``overt[spark]``; the same detector SQL on
+        Apache Spark). With ``spark``, *dataset* may also be a Hadoop URI of a dataset folder (``s3a://``,
+        ``abfss://``, ``gs://``, ``hdfs://``) and *out* must be local.
+    spark_master, spark_conf:
+        The Spark master (default ``local[*]``; ``yarn``, ``k8s://...``, ``spark://...``) and settings over
+        the engine's defaults (:mod:`overt.engine.spark`). A session already running in the process is used
+        as it is (and left running).
     workers:
         Detectors run side by side in this many threads (default: one per core).
     """
-    if engine != "duckdb":
-        raise ScanError(f"engine {engine!r} is not available; this version runs on: duckdb")
+    if engine not in ENGINES:
+        raise ScanError(f"engine {engine!r} is not available; this version runs on: {', '.join(ENGINES)}")
+    if engine != "spark" and (spark_master is not None or spark_conf):
+        raise ScanError("spark_master and spark_conf apply to engine='spark' only")
+    if engine == "spark" and memory_limit is not None:
+        raise ScanError("memory_limit is DuckDB's; give Spark memory settings in spark_conf")
     if profile is not None and profile not in PROFILES:
         raise ScanError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
+    if engine != "duckdb" and profile is not None:
+        raise ScanError(f"profile {profile} reproduces its peer tool on DuckDB only; scan with engine='duckdb'")
     auto = window == AUTO
     if not auto and (not isinstance(window, int) or window <= 0):
         raise ScanError(f"--window must be a positive number of seconds or 'auto', not {window!r}")
     if auto and profile in ("cnt", "coortweet"):
         raise ScanError(f"profile {profile} has no data-driven window; give --window in seconds")
-    ds = dataset if isinstance(dataset, Dataset) else read_dataset(dataset)
+    remote = engine == "spark" and not isinstance(dataset, Dataset) and _is_uri(dataset)
+    ds: Dataset | str = dataset if isinstance(dataset, Dataset) else str(dataset) if remote else read_dataset(dataset)
     target = Path(out)
     if target.exists():
         if not overwrite:
@@ -206,17 +229,18 @@ def scan(
     (tmp / "edges").mkdir(parents=True)
     (tmp / "evidence").mkdir()
     progress = progress or _Silent()
-    eng = DuckDBEngine(memory_limit=memory_limit, temp_directory=tmp / "spill")
+    started = time.perf_counter()
+    eng = _engine(engine, memory_limit, tmp / "spill", spark_master, spark_conf)
     timings: dict[str, float] = {}
     counts: dict[str, dict[str, Any]] = {}
-    started = time.perf_counter()
     try:
-        eng.attach_dataset(ds.path)
+        eng.attach_dataset(ds if isinstance(ds, str) else ds.path)
+        engine_start = round(time.perf_counter() - started, 3)
         for det in dets:
             progress.start(det.name, 4)
 
         # Read once here: after running out, a thread must not query the connection another thread may hold.
-        limit = eng.scalar("SELECT current_setting('memory_limit')")
+        limit = eng.scalar("SELECT current_setting('memory_limit')") if eng.name == "duckdb" else None
 
         def run(det: Detector) -> tuple[pa.Table, dict[str, Any], float]:
             t0 = time.perf_counter()
@@ -277,6 +301,7 @@ def scan(
             "prune_quantile": prune_quantile,
             "min_fused_weight": min_fused_weight,
         }
+        summary["engine_details"] = _engine_details(eng, engine) | {"start_seconds": engine_start}
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     except BaseException as exc:
         eng.close()
@@ -290,8 +315,53 @@ def scan(
     return Scan(target, summary)
 
 
+#: The engines a scan runs on.
+ENGINES = ("duckdb", "spark")
+
+
+def _is_uri(path: str | os.PathLike[str]) -> bool:
+    return "://" in str(path) and not str(path).startswith("file://")
+
+
+def _engine(
+    engine: str,
+    memory_limit: str | None,
+    spill: Path,
+    spark_master: str | None,
+    spark_conf: Mapping[str, str] | None,
+) -> Engine:
+    if engine == "duckdb":
+        return DuckDBEngine(memory_limit=memory_limit, temp_directory=spill)
+    try:
+        from overt.engine.spark import SparkEngine
+    except ImportError as exc:  # pragma: no cover - only without pyspark
+        raise ScanError("engine 'spark' needs pyspark: pip install 'overt[spark]'") from exc
+    return SparkEngine(master=spark_master, conf=spark_conf, local_dir=spill)
+
+
+def _engine_details(eng: Engine, engine: str) -> dict[str, Any]:
+    """Which stage ran where, for summary.json."""
+    details: dict[str, Any] = {
+        "name": engine,
+        "version": eng.version(),
+        "stages": {
+            "detectors": engine,
+            "significance": "driver (numpy/scipy over the collected candidate edges)",
+            "fusion_and_clustering": "driver (DuckDB over Arrow, igraph + leidenalg)",
+            "signals_and_scores": "driver (DuckDB; `overt score` / `overt scan --scores`)",
+        },
+    }
+    if engine == "spark":
+        details["master"] = getattr(eng, "master", None)
+        spark = getattr(eng, "spark", None)
+        if spark is not None:
+            details["shuffle_partitions"] = spark.conf.get("spark.sql.shuffle.partitions")
+            details["default_parallelism"] = spark.sparkContext.defaultParallelism
+    return details
+
+
 def _run_one(
-    eng: DuckDBEngine,
+    eng: Engine,
     det: Detector,
     folder: Path,
     profile: str | None,
@@ -307,16 +377,17 @@ def _run_one(
         except OvertError as exc:  # nothing shared twice: the trace has nothing to find
             progress.advance(f"{det.name}: skipped")
             return EDGES.empty_table(), {"params": det.params(), "skipped": str(exc)}
+    if profile is None:
+        return _run_detector(eng, det, folder, alpha, progress)
+    assert isinstance(eng, DuckDBEngine)  # scan() refuses profiles on other engines
     if profile == "cnt":
         return cnt.run(eng, det, dest, progress)
     if profile == "coortweet":
         return coortweet.run(eng, det, dest, progress)
-    if profile == "coornet":
-        return coornet.run(eng, det, dest, progress, auto=auto)
-    return _run_detector(eng, det, folder, alpha, progress)
+    return coornet.run(eng, det, dest, progress, auto=auto)
 
 
-def _auto_window(eng: DuckDBEngine, det: Detector, q: float, p: float) -> int:
+def _auto_window(eng: Engine, det: Detector, q: float, p: float) -> int:
     """CooRnet's coordination interval over *det*'s actions (items as CooRnet's URLs)."""
     # Near-duplicate texts have no shared item to time; reposts of one post are the closest notion.
     actions = det.actions() if isinstance(det, CoAction) else CoRepost().actions()
@@ -325,11 +396,16 @@ def _auto_window(eng: DuckDBEngine, det: Detector, q: float, p: float) -> int:
         f"SELECT item AS url, account_id AS account, post_id AS share_id, ts AS shared_at FROM ({actions}) a "
         "WHERE item IS NOT NULL",
     )
-    return coornet.estimate_coord_interval(eng.con, f"{det.name}_auto_shares", q=q, p=p)
+    # The same SQL as coornet.estimate_coord_interval, run through the engine (any engine) rather than a
+    # DuckDB connection; the truncation to whole seconds (at least 1) is CooRnet's.
+    value = eng.scalar(coornet.estimate_coord_interval_sql(f"{det.name}_auto_shares", q=q, p=p))
+    if value is None:
+        raise OvertError(f"{det.name}: nothing is shared more than once; CooRnet cannot estimate an interval.")
+    return max(1, math.trunc(float(value)))
 
 
 def _run_detector(
-    eng: DuckDBEngine, det: Detector, folder: Path, alpha: float, progress: Progress
+    eng: Engine, det: Detector, folder: Path, alpha: float, progress: Progress
 ) -> tuple[pa.Table, dict[str, Any]]:
     """Pairs, edges, the null model and evidence for one detector with overt's own semantics."""
     name = det.name
@@ -433,7 +509,7 @@ def _run_detector(
     return table, info
 
 
-def _similar_text_pairs(eng: DuckDBEngine, det: CoSimilarText, style: str, pairs: str, activity: str) -> int:
+def _similar_text_pairs(eng: Engine, det: CoSimilarText, style: str, pairs: str, activity: str) -> int:
     """Fill *pairs* with near-duplicate post pairs of different accounts (``account_a < account_b``)."""
     assert det.window is not None
     msgs, pre, found = f"{det.name}_messages", f"{det.name}_prefixes", f"{det.name}_matches"
@@ -483,7 +559,7 @@ def _fast_repost_pairs(max_delay: int) -> str:
     """
 
 
-def _undirected(eng: DuckDBEngine, edges: pa.Table) -> pa.Table:
+def _undirected(eng: Engine, edges: pa.Table) -> pa.Table:
     """Directed profile edges as undirected ones (weights of both directions added), loops dropped."""
     eng.register("profile_edges", edges)
     table = eng.arrow(
@@ -500,7 +576,7 @@ def _undirected(eng: DuckDBEngine, edges: pa.Table) -> pa.Table:
     return table.cast(EDGES)
 
 
-def _leaders(eng: DuckDBEngine, edges: pa.Table) -> pa.Table:
+def _leaders(eng: Engine, edges: pa.Table) -> pa.Table:
     """Per account, on how many shared items it acted first and later, over every kept edge."""
     eng.register("kept_edges", edges.select(["account_a", "account_b", "a_first", "b_first"]))
     return eng.arrow(
@@ -524,7 +600,7 @@ def _cluster_evidence(folder: Path, clusters: pa.Table) -> pa.Table | None:
     return pa.concat_tables((pq.read_table(f, columns=columns) for f in files), promote_options="permissive")
 
 
-def _handles(eng: DuckDBEngine, fused: pa.Table) -> dict[str, str]:
+def _handles(eng: Engine, fused: pa.Table) -> dict[str, str]:
     eng.register("fused_nodes", fused.select(["account_a", "account_b"]))
     rows = eng.rows(
         """
@@ -538,10 +614,10 @@ def _handles(eng: DuckDBEngine, fused: pa.Table) -> dict[str, str]:
 
 
 def _summary(
-    ds: Dataset,
+    ds: Dataset | str,
     dets: list[Detector],
     profile: str | None,
-    eng: DuckDBEngine,
+    eng: Engine,
     alpha: float,
     window: int | str,
     counts: dict[str, dict[str, Any]],
@@ -555,8 +631,11 @@ def _summary(
         versions[pkg] = package_version(pkg)
     return {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "dataset": str(ds.path),
-        "inputs": [{"path": i.path, "sha256": i.sha256, "format": i.format} for i in ds.manifest.inputs],
+        "dataset": ds if isinstance(ds, str) else str(ds.path),
+        # A dataset read from object storage by the cluster: its manifest is not read on the driver.
+        "inputs": []
+        if isinstance(ds, str)
+        else [{"path": i.path, "sha256": i.sha256, "format": i.format} for i in ds.manifest.inputs],
         "engine": eng.name,
         "versions": versions,
         "profile": profile,

@@ -72,7 +72,7 @@ import scipy.sparse as sp
 from overt.coordination import significance
 from overt.coordination.detectors import AT, Detector, register
 from overt.coordination.schema import EDGES, seconds_to_timestamps
-from overt.engine import DuckDBEngine
+from overt.engine import Engine
 
 #: Upper bound on the entries of one block of the similarity product (rows × accounts); a fully dense block
 #: of this size takes about 100 MB (value and column index), whatever the number of accounts.
@@ -159,7 +159,7 @@ class Similarity(Detector):
         """How an item key is shown in ``items``."""
         return item
 
-    def edges(self, eng: DuckDBEngine, alpha: float) -> tuple[pa.Table, dict[str, Any]]:
+    def edges(self, eng: Engine, alpha: float) -> tuple[pa.Table, dict[str, Any]]:
         """The kept edges (:data:`~overt.coordination.schema.EDGES`) and counts of what was considered.
 
         The info dict has ``accounts`` (accounts with enough support), ``features`` (distinct features
@@ -210,7 +210,7 @@ class Similarity(Detector):
         info["kept_edges"] = int(order.size)
         return self._table(profile, real, columns, a, b, sim, expected, p, q[order], eng), info
 
-    def _profile(self, eng: DuckDBEngine) -> _Profile:
+    def _profile(self, eng: Engine) -> _Profile:
         """The occurrences aggregated per (account, item) on the engine: the items are the features."""
         rows = eng.arrow(
             f"""
@@ -252,7 +252,7 @@ class Similarity(Detector):
         expected: _Floats,
         p: _Floats,
         q: _Floats,
-        eng: DuckDBEngine,
+        eng: Engine,
     ) -> pa.Table:
         n = a.size
         ids = pa.array(profile.accounts, pa.string())
@@ -502,7 +502,7 @@ def _top_shared(
     return out
 
 
-def _spans(eng: DuckDBEngine, name: str, profile: _Profile, a: _Ints, b: _Ints) -> pa.Table:
+def _spans(eng: Engine, name: str, profile: _Profile, a: _Ints, b: _Ints) -> pa.Table:
     """Per pair, in order: features both have, when either showed them, and who showed each first."""
     kept = pa.Table.from_arrays(
         [pa.array(np.arange(a.size, dtype=np.int64)), pa.array(a), pa.array(b)], names=["k", "a", "b"]
@@ -529,8 +529,7 @@ def _spans(eng: DuckDBEngine, name: str, profile: _Profile, a: _Ints, b: _Ints) 
             """
         ).select(["n_shared", "first_ts", "last_ts", "a_first", "b_first"])
     finally:
-        eng.con.unregister(f"{name}_kept")
-        eng.con.unregister(f"{name}_features")
+        eng.drop(f"{name}_kept", f"{name}_features")
 
 
 def _positive_int(det: Detector, field: str) -> None:
@@ -587,7 +586,7 @@ class HashtagSequence(Similarity):
             ORDER BY account_id, created_at, platform, post_id, pos
         """
 
-    def _profile(self, eng: DuckDBEngine) -> _Profile:
+    def _profile(self, eng: Engine) -> _Profile:
         """The runs of every account, made from its hashtag sequence as the engine orders it."""
         rows = eng.arrow(self.occurrences())
         accounts, account = _codes(rows.column("account_id"))

@@ -1,11 +1,4 @@
-"""The engine scans and signals run on: one place that turns SQL into tables.
-
-Detectors and signals write their queries once, in DuckDB's SQL dialect restricted to constructs SQLGlot can transpile
-(joins, aggregates, window functions, ``unnest``, list functions with a Spark equivalent). The engine runs
-them; DuckDB executes them directly, out of core (spilling to a temp folder under a memory limit). Another
-engine runs the same strings through :func:`transpile` for its dialect, so no detector is rewritten per
-engine. :func:`transpile` is also what the tests use to check that every detector's SQL stays portable.
-"""
+"""DuckDB: the default engine, embedded and out of core."""
 
 from __future__ import annotations
 
@@ -16,19 +9,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-#: The dialect detector SQL is written in.
-SOURCE_DIALECT = "duckdb"
-
-
-def transpile(sql: str, dialect: str) -> str:
-    """*sql* (DuckDB dialect) rewritten for *dialect*; raises when a construct has no equivalent there."""
-    if dialect == SOURCE_DIALECT:
-        return sql
-    # Imported here: only engines other than DuckDB need it, and it takes a tenth of a second to load.
-    import sqlglot
-    from sqlglot.errors import ErrorLevel
-
-    return sqlglot.transpile(sql, read=SOURCE_DIALECT, write=dialect, unsupported_level=ErrorLevel.RAISE)[0]
+from overt.engine._sql import SOURCE_DIALECT
 
 
 class DuckDBEngine:
