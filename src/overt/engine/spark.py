@@ -11,7 +11,11 @@ before it, which ``cache()`` would keep in the plan. It also pins each step's ro
 ``row_number`` or ``any_value`` is computed once, as on DuckDB. Local checkpoints live in the executors' block
 managers (memory, then disk); on a cluster where executors come and go, set ``spark.checkpoint.dir`` (or
 ``SparkContext.setCheckpointDir``) to a reliable file system and the engine checkpoints there instead.
-:meth:`SparkEngine.drop` releases the blocks.
+:meth:`SparkEngine.drop` drops the view and the engine's reference; Spark's context cleaner then frees the blocks
+(and, with ``spark.cleaner.referenceTracking.cleanCheckpoints``, a reliable checkpoint's files) once the JVM
+collects the RDD. Unpersisting at once is not safe: adaptive execution leaves tasks of stages it no longer needs
+running for a while, and those fail on the missing blocks (``CHECKPOINT_RDD_BLOCK_ID_NOT_FOUND``, harmless to the
+result but logged as an aborted job); a running task keeps its RDD reachable, so the cleaner waits for it.
 
 **Outputs.** :meth:`SparkEngine.arrow` and :meth:`SparkEngine.write_parquet` collect to the driver as Arrow (a
 scan's outputs are single Parquet files: ``edges/<detector>.parquet``, the evidence of kept edges); the driver's
@@ -20,7 +24,6 @@ memory (``spark.driver.memory``, ``spark.driver.maxResultSize``) bounds them, no
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
 import re
@@ -57,6 +60,10 @@ DEFAULT_CONF: dict[str, str] = {
     # Detectors run side by side as concurrent jobs; fair scheduling keeps a long one from starving the others.
     "spark.scheduler.mode": "FAIR",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
+    # Dropped tables are freed by the context cleaner when the JVM collects their RDDs: delete reliable
+    # checkpoints' files too, and collect every 5 minutes rather than 30 so a long scan's disk use stays bounded.
+    "spark.cleaner.referenceTracking.cleanCheckpoints": "true",
+    "spark.cleaner.periodicGC.interval": "5min",
 }
 
 #: Further defaults in local mode only: no web UI to bind, a driver heap that holds a 10M-post scan.
@@ -215,9 +222,7 @@ class SparkEngine:
         for name in names:
             self.spark.catalog.dropTempView(name)
             self._views.discard(name)
-            frame = self._tables.pop(name, None)
-            if frame is not None:
-                _release(frame)
+            self._tables.pop(name, None)
 
     def scalar(self, sql: str) -> Any:
         return self.rows(sql)[0][0]
@@ -246,13 +251,10 @@ class SparkEngine:
         return transpile(sql, "spark", list_columns=self._lists)
 
     def _keep(self, name: str, frame: DataFrame) -> None:
-        old = self._tables.pop(name, None)
         frame.createOrReplaceTempView(name)
         self._tables[name] = frame
         self._views.add(name)
         self._note(frame)
-        if old is not None:
-            _release(old)
 
     def _note(self, frame: DataFrame) -> None:
         from pyspark.sql.types import ArrayType
@@ -287,12 +289,3 @@ def _small(kind: pa.DataType) -> pa.DataType:
     if pa.types.is_struct(kind):
         return pa.struct([f.with_type(_small(f.type)) for f in kind])
     return kind
-
-
-def _release(frame: DataFrame) -> None:
-    """Free the blocks of a checkpointed DataFrame now rather than when the JVM collects its RDD."""
-    # A JVM API change must not fail a scan: Spark's context cleaner frees the blocks later anyway.
-    with contextlib.suppress(Exception):
-        plan = frame._jdf.queryExecution().logical()
-        if plan.getClass().getSimpleName() == "LogicalRDD":
-            plan.rdd().unpersist(False)
