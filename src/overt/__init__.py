@@ -6,10 +6,19 @@ import typing as _typing
 
 from overt._version import __version__
 from overt.dataset import Dataset, read_dataset
-from overt.ingest import build_dataset
 
 if _typing.TYPE_CHECKING:
     from overt.coordination.scan import Scan
+    from overt.ingest.pipeline import build_dataset
+
+
+def __getattr__(name: str) -> _typing.Any:
+    # The ingest pipeline loads on first use, so that ``overt scan`` and ``import overt`` do not pay for it.
+    if name == "build_dataset":
+        from overt.ingest.pipeline import build_dataset
+
+        return build_dataset
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def scan(*args: _typing.Any, **kwargs: _typing.Any) -> Scan:

@@ -2,27 +2,54 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 import click
 
 from overt._version import __version__
-from overt.cli.audit import audit_group, db_group
-from overt.cli.cases import appeals_group, cases_group, people_group
-from overt.cli.dataset import formats_command, info_command, ingest_command
-from overt.cli.designations import designations_group
-from overt.cli.disclose import dsa_group, transparency_group
-from overt.cli.evaluate import eval_command
-from overt.cli.policy import policy_group
-from overt.cli.report import report_command
-from overt.cli.requests import requests_group
-from overt.cli.rules import rules_group
-from overt.cli.scan import scan_command
-from overt.cli.score import score_command
-from overt.cli.train import train_group
+
+#: Every command: its name, and where it lives (module, object). A command's module is imported only when the
+#: command runs (or help lists it): ``overt scan`` need not load the enforcement store, nor ``overt policy`` DuckDB.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "ingest": ("overt.cli.dataset", "ingest_command"),
+    "info": ("overt.cli.dataset", "info_command"),
+    "formats": ("overt.cli.dataset", "formats_command"),
+    "scan": ("overt.cli.scan", "scan_command"),
+    "score": ("overt.cli.score", "score_command"),
+    "train": ("overt.cli.train", "train_group"),
+    "eval": ("overt.cli.evaluate", "eval_command"),
+    "report": ("overt.cli.report", "report_command"),
+    "policy": ("overt.cli.policy", "policy_group"),
+    "rules": ("overt.cli.rules", "rules_group"),
+    "designations": ("overt.cli.designations", "designations_group"),
+    "people": ("overt.cli.cases", "people_group"),
+    "cases": ("overt.cli.cases", "cases_group"),
+    "requests": ("overt.cli.requests", "requests_group"),
+    "appeals": ("overt.cli.cases", "appeals_group"),
+    "dsa": ("overt.cli.disclose", "dsa_group"),
+    "transparency": ("overt.cli.disclose", "transparency_group"),
+    "audit": ("overt.cli.audit", "audit_group"),
+    "db": ("overt.cli.audit", "db_group"),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A group whose commands (:data:`COMMANDS`) are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, name = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module), name)
+        assert isinstance(command, click.Command) and command.name == cmd_name, (module, name)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="overt")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
@@ -35,27 +62,6 @@ def cli(verbose: int, quiet: bool) -> None:
     """
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-
-
-cli.add_command(ingest_command)
-cli.add_command(info_command)
-cli.add_command(formats_command)
-cli.add_command(scan_command)
-cli.add_command(score_command)
-cli.add_command(train_group)
-cli.add_command(eval_command)
-cli.add_command(report_command)
-cli.add_command(policy_group)
-cli.add_command(rules_group)
-cli.add_command(designations_group)
-cli.add_command(people_group)
-cli.add_command(cases_group)
-cli.add_command(requests_group)
-cli.add_command(appeals_group)
-cli.add_command(dsa_group)
-cli.add_command(transparency_group)
-cli.add_command(audit_group)
-cli.add_command(db_group)
 
 
 def main() -> None:

@@ -8,9 +8,10 @@ from types import TracebackType
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import TaskID, TextColumn
 from rich.table import Table
 
+from overt.cli.progress import progress_bar
 from overt.dataset import read_dataset
 from overt.errors import OvertError
 from overt.ingest import DEFAULT_MAX_REJECT_RATE, build_dataset
@@ -45,19 +46,6 @@ class _Bar:
         task = self._progress.tasks[self._task]
         if task.elapsed:
             self._progress.update(self._task, rate=f"{task.completed / task.elapsed:,.0f} rows/s")
-
-
-def progress_bar(console: Console, *counts: ProgressColumn) -> Progress:
-    """The CLI's progress display: spinner, task, bar, then *counts*, then elapsed time (only on a terminal)."""
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        BarColumn(bar_width=24),
-        *counts,
-        TimeElapsedColumn(),
-        console=console,
-        disable=not console.is_terminal,
-    )
 
 
 def _fail(exc: OvertError) -> None:

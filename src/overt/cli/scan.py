@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import MofNCompleteColumn, TaskID, TextColumn
 from rich.table import Table
 
-from overt.cli.dataset import progress_bar
+from overt.cli.progress import progress_bar
 from overt.cli.score import SIGNALS_HELP, print_scores, run_scores, signals_option
 from overt.coordination.detectors import DEFAULT_DETECTORS
 from overt.coordination.profiles import PROFILES

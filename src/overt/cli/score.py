@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import MofNCompleteColumn, TextColumn
 from rich.table import Table
 
-from overt.cli.dataset import progress_bar
+from overt.cli.progress import progress_bar
 from overt.errors import OvertError
 from overt.signals import DEFAULT_SIGNALS, signal_names
 
