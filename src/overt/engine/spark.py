@@ -13,9 +13,9 @@ managers (memory, then disk); on a cluster where executors come and go, set ``sp
 ``SparkContext.setCheckpointDir``) to a reliable file system and the engine checkpoints there instead.
 :meth:`SparkEngine.drop` drops the view and the engine's reference; Spark's context cleaner then frees the blocks
 (and, with ``spark.cleaner.referenceTracking.cleanCheckpoints``, a reliable checkpoint's files) once the JVM
-collects the RDD. Unpersisting at once is not safe: adaptive execution leaves tasks of stages it no longer needs
-running for a while, and those fail on the missing blocks (``CHECKPOINT_RDD_BLOCK_ID_NOT_FOUND``, harmless to the
-result but logged as an aborted job); a running task keeps its RDD reachable, so the cleaner waits for it.
+collects the RDD. Unpersisting at once was not safe: a task still running after its query returned (most likely
+one of a stage adaptive execution no longer needed) failed on the missing blocks (``CHECKPOINT_RDD_BLOCK_ID_NOT_FOUND``,
+harmless to the result but logged as an aborted job); a running task keeps its RDD reachable, so the cleaner waits.
 
 **Outputs.** :meth:`SparkEngine.arrow` and :meth:`SparkEngine.write_parquet` collect to the driver as Arrow (a
 scan's outputs are single Parquet files: ``edges/<detector>.parquet``, the evidence of kept edges); the driver's
