@@ -15,6 +15,7 @@ from overt.cli.progress import progress_bar
 from overt.cli.score import SIGNALS_HELP, print_scores, run_scores, signals_option
 from overt.coordination.detectors import DEFAULT_DETECTORS
 from overt.coordination.profiles import PROFILES
+from overt.engine import is_remote
 from overt.errors import OvertError
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class _Dataset(click.ParamType):  # type: ignore[type-arg]
     name = "dataset"
 
     def convert(self, value: str, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        if "://" in str(value) and not str(value).startswith("file://"):
+        if is_remote(value):
             return str(value)
         path = Path(str(value).removeprefix("file://"))
         if not path.is_dir():

@@ -52,7 +52,7 @@ from overt.coordination.profiles import PROFILES, cnt, coornet, coortweet
 from overt.coordination.schema import CLUSTERS, EDGES, EVIDENCE, NETWORK, seconds_to_timestamps
 from overt.coordination.similarity import Similarity
 from overt.dataset import Dataset, read_dataset
-from overt.engine import DuckDBEngine, Engine
+from overt.engine import DuckDBEngine, Engine, is_remote
 from overt.errors import OvertError
 
 #: What ``--window auto`` means: CooRnet's estimate_coord_interval over each detector's actions.
@@ -208,7 +208,7 @@ def scan(
         raise ScanError(f"--window must be a positive number of seconds or 'auto', not {window!r}")
     if auto and profile in ("cnt", "coortweet"):
         raise ScanError(f"profile {profile} has no data-driven window; give --window in seconds")
-    remote = engine == "spark" and not isinstance(dataset, Dataset) and _is_uri(dataset)
+    remote = engine == "spark" and not isinstance(dataset, Dataset) and is_remote(dataset)
     ds: Dataset | str = dataset if isinstance(dataset, Dataset) else str(dataset) if remote else read_dataset(dataset)
     target = Path(out)
     if target.exists():
@@ -317,10 +317,6 @@ def scan(
 
 #: The engines a scan runs on.
 ENGINES = ("duckdb", "spark")
-
-
-def _is_uri(path: str | os.PathLike[str]) -> bool:
-    return "://" in str(path) and not str(path).startswith("file://")
 
 
 def _engine(

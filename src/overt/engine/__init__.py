@@ -19,6 +19,7 @@ Both have the interface of :class:`Engine`.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any, Protocol
 
 import pyarrow as pa
@@ -31,11 +32,21 @@ __all__ = [
     "SOURCE_DIALECT",
     "DuckDBEngine",
     "Engine",
+    "is_remote",
     "literal",
     "local_connection",
     "materialise",
     "transpile",
 ]
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_remote(path: str | os.PathLike[str]) -> bool:
+    """Whether *path* is a Hadoop URI only a cluster reads (``s3a://``, ``abfss://``, ``gs://``, ``hdfs://``),
+    rather than a local folder (a plain path or a ``file://`` URL)."""
+    text = str(path)
+    return bool(_SCHEME.match(text)) and not text.startswith("file://")
 
 
 class Engine(Protocol):

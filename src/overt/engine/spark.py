@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from overt.engine import is_remote
 from overt.engine._sql import transpile
 from overt.errors import OvertError
 
@@ -74,18 +74,12 @@ LOCAL_CONF: dict[str, str] = {
     "spark.ui.showConsoleProgress": "false",
 }
 
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _unique = itertools.count()
 _lock = threading.Lock()
 
 
 class SparkEngineError(OvertError):
     """The Spark engine cannot run as asked (no pyspark, a bad setting)."""
-
-
-def is_uri(path: str | os.PathLike[str]) -> bool:
-    """Whether *path* is a Hadoop URI (``s3a://``, ``abfss://``, ``gs://``, ``hdfs://``, ``file://``...)."""
-    return bool(_SCHEME.match(str(path)))
 
 
 def start_session(
@@ -155,8 +149,7 @@ class SparkEngine:
         for key, value in SESSION_CONF.items():
             self.spark.conf.set(key, value)
         self.master = self.spark.sparkContext.master
-        #: Materialised tables and registered Arrow tables of this engine (not of its cursors), by name.
-        self._tables: dict[str, DataFrame] = {}
+        #: Temp views this engine made (tables, registered Arrow tables, views; not its cursors'), for close().
         self._views: set[str] = set()
         #: Columns holding lists, over all tables of this session, so ``len`` of them becomes ``SIZE``.
         self._lists: set[str] = set()
@@ -180,12 +173,10 @@ class SparkEngine:
     def attach_dataset(self, dataset_dir: str | os.PathLike[str]) -> None:
         """Expose the dataset's ``posts`` and ``accounts`` Parquet files (a local folder or any Hadoop URI the
         cluster reads: ``s3a://``, ``abfss://``, ``gs://``, ``hdfs://``) as views of those names."""
-        root = str(dataset_dir) if is_uri(dataset_dir) else str(Path(dataset_dir).resolve())
+        local = str(dataset_dir).removeprefix("file://")
+        root = str(dataset_dir) if is_remote(dataset_dir) else str(Path(local).resolve())
         for table in ("posts", "accounts"):
-            frame = self.spark.read.parquet(f"{root.rstrip('/')}/{table}.parquet")
-            frame.createOrReplaceTempView(table)
-            self._note(frame)
-            self._views.add(table)
+            self._keep(table, self.spark.read.parquet(f"{root.rstrip('/')}/{table}.parquet"))
 
     def register(self, name: str, table: pa.Table) -> None:
         """Make an Arrow table (computed outside SQL) queryable as *name*."""
@@ -213,16 +204,12 @@ class SparkEngine:
         return int(stored.count())
 
     def view(self, name: str, sql: str) -> None:
-        frame = self.spark.sql(self._sql(sql))
-        frame.createOrReplaceTempView(name)
-        self._note(frame)
-        self._views.add(name)
+        self._keep(name, self.spark.sql(self._sql(sql)))
 
     def drop(self, *names: str) -> None:
         for name in names:
             self.spark.catalog.dropTempView(name)
             self._views.discard(name)
-            self._tables.pop(name, None)
 
     def scalar(self, sql: str) -> Any:
         return self.rows(sql)[0][0]
@@ -241,7 +228,7 @@ class SparkEngine:
 
     def close(self) -> None:
         """Drop this engine's tables and views; stop the session only if this engine started it."""
-        self.drop(*sorted(set(self._tables) | self._views))
+        self.drop(*sorted(self._views))
         if self.owns_session:
             self.spark.stop()
 
@@ -252,7 +239,6 @@ class SparkEngine:
 
     def _keep(self, name: str, frame: DataFrame) -> None:
         frame.createOrReplaceTempView(name)
-        self._tables[name] = frame
         self._views.add(name)
         self._note(frame)
 

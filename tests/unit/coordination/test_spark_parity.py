@@ -33,7 +33,7 @@ pytest.importorskip("pyspark")
 
 from overt.coordination.detectors import DETECTORS
 from overt.coordination.scan import Scan, scan
-from overt.engine import DuckDBEngine, transpile
+from overt.engine import DuckDBEngine, is_remote, transpile
 from overt.engine.spark import SparkEngine
 from overt.ingest.manifest import Manifest
 from overt.model.schema import ACCOUNTS, POSTS
@@ -296,6 +296,11 @@ def test_the_engines_share_an_interface(engines: dict[str, Any], tmp_path: Path)
         ]
     assert results["duckdb"] == results["spark"]
     assert engines["spark"].arrow("SELECT word FROM words").schema.field("word").type == pa.string()
+
+
+def test_only_cluster_uris_are_remote() -> None:
+    assert all(is_remote(u) for u in ("s3a://b/ds", "abfss://c@a.dfs.core.windows.net/ds", "gs://b/ds", "hdfs://n/ds"))
+    assert not any(is_remote(p) for p in ("ds", "/data/ds", "file:///data/ds", Path("a://b"), "c:\\ds"))
 
 
 def test_transpile_rewrites_for_spark() -> None:
