@@ -20,6 +20,7 @@ For every size in ``--sizes`` this script
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -41,20 +42,42 @@ from machine import machine  # noqa: E402 - a sibling module
 OVERT = [sys.executable, "-m", "overt"]
 
 
-def run(cmd: list[str], log: Path) -> dict[str, Any]:
-    """Run *cmd*; its wall time, the children's CPU time and exit status."""
+def folder_bytes(folder: Path) -> int:
+    """Bytes in *folder* now (files that vanish while it is walked are skipped)."""
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.stat(os.path.join(root, name)).st_size
+    return total
+
+
+def run(cmd: list[str], log: Path, watch: Path | None = None) -> dict[str, Any]:
+    """Run *cmd*; its wall time, the children's CPU time, exit status and (every 10 s) the peak size of *watch*:
+    a scan's ``.partial`` folder, where the engine spills and Spark keeps shuffle files and checkpoints."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
+    peak = 0
     with log.open("w") as out:
-        done = subprocess.run(
+        child = subprocess.Popen(
             cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
         )
+        while True:
+            try:
+                child.wait(timeout=10)
+                break
+            except subprocess.TimeoutExpired:
+                if watch is not None:
+                    peak = max(peak, folder_bytes(watch))
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {
+    result = {
         "wall_s": round(time.perf_counter() - started, 1),
         "cpu_s": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 1),
-        "ok": done.returncode == 0,
+        "ok": child.returncode == 0,
     }
+    if watch is not None:
+        result["peak_scan_folder_gb"] = round(peak / 1e9, 2)
+    return result
 
 
 def same(a: Path, b: Path, name: str) -> bool:
@@ -94,7 +117,7 @@ def bench(
         else:
             print(f"{size:,} posts: scanning on {engine}", file=sys.stderr)
             cmd = [*OVERT, "scan", str(ds), "--out", str(out), "--overwrite", "--no-scores", *extra]
-            r = run(cmd, work / f"{out.name}.log")
+            r = run(cmd, work / f"{out.name}.log", watch=out.with_name(out.name + ".partial"))
         result[engine] = r
         outs[engine] = out
         if r["ok"]:
